@@ -1,0 +1,30 @@
+"""Metadata merge modes shared by every resource that has a `metadata` column."""
+
+from typing import Any
+
+MERGE_MODES = ("merge", "deep_merge", "replace")
+
+
+def deep_merge(existing: dict, new: dict) -> dict:
+    """Return `existing` with `new` merged in recursively; arrays and scalars are replaced."""
+    merged = dict(existing)
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def merge_metadata(existing: Any, new: Any, mode: str | None) -> Any:
+    """Combine stored and submitted metadata the way `metadata_merge_mode` asks.
+
+    An unknown mode means `merge`, as in the reference (contacts validate the mode first).
+    """
+    if not isinstance(existing, dict) or not isinstance(new, dict):
+        return new
+    if mode == "replace":
+        return new
+    if mode == "deep_merge":
+        return deep_merge(existing, new)
+    return {**existing, **new}
