@@ -1,0 +1,45 @@
+import pytest
+from rest_framework.test import APIClient
+
+from scfm.accounts import permissions
+from tests import factories
+
+
+@pytest.fixture
+def account(db):
+    return factories.AccountFactory()
+
+
+@pytest.fixture
+def other_account(db):
+    return factories.AccountFactory()
+
+
+@pytest.fixture
+def access_token(account):
+    return factories.AccessTokenFactory(
+        resource_owner=account, created_by=account, permissions=permissions.ALL_TOKEN_PERMISSIONS_MASK
+    )
+
+
+@pytest.fixture
+def api(access_token):
+    """An API client authenticated as `account` with every permission."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token.token}")
+    client.account = access_token.resource_owner
+    client.access_token = access_token
+    return client
+
+
+@pytest.fixture
+def super_admin_api(db):
+    account = factories.AccountFactory(permissions=1)
+    token = factories.AccessTokenFactory(
+        resource_owner=account, created_by=account, permissions=permissions.ALL_TOKEN_PERMISSIONS_MASK
+    )
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.token}")
+    client.account = account
+    client.access_token = token
+    return client
