@@ -1,1 +1,83 @@
-urlpatterns = []
+"""Every route of the reference API (scfm-behaviour.md §6.1), without trailing slashes."""
+
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from scfm.api.access_tokens import AccessTokenViewSet
+from scfm.api.accounts import AccountViewSet, CurrentAccountViewSet
+from scfm.api.batch_operations import BatchOperationEventViewSet, BatchOperationViewSet
+from scfm.api.callout_participations import CalloutParticipationViewSet
+from scfm.api.callouts import CalloutEventViewSet, CalloutViewSet
+from scfm.api.contacts import ContactDataViewSet, ContactViewSet
+from scfm.api.phone_calls import PhoneCallViewSet
+from scfm.api.remote_phone_call_events import RemotePhoneCallEventViewSet
+from scfm.api.users import UserEventViewSet, UserViewSet
+from scfm.telephony.webhooks import phone_call_event_webhook
+
+COLLECTION = {"get": "list", "post": "create"}
+READ_COLLECTION = {"get": "list"}
+MEMBER = {"get": "retrieve", "patch": "update", "put": "update", "delete": "destroy"}
+READ_MEMBER = {"get": "retrieve"}
+CREATE = {"post": "create"}
+
+
+def resource(prefix: str, viewset, collection=COLLECTION, member=MEMBER) -> list:
+    routes = [path(f"api/{prefix}", viewset.as_view(collection))]
+    if member:
+        routes.append(path(f"api/{prefix}/<int:pk>", viewset.as_view(member)))
+    return routes
+
+
+def nested(parent: str, kwarg: str, child: str, viewset, actions=READ_COLLECTION):
+    return path(f"api/{parent}/<int:{kwarg}>/{child}", viewset.as_view(actions))
+
+
+list_remote_phone_call_events = RemotePhoneCallEventViewSet.as_view(READ_COLLECTION)
+
+
+@csrf_exempt
+def remote_phone_call_events(request, *args, **kwargs):
+    """GET lists events (token auth); POST is the 2023-era provider webhook (signature auth)."""
+    if request.method == "POST":
+        return phone_call_event_webhook(request)
+    return list_remote_phone_call_events(request, *args, **kwargs)
+
+
+urlpatterns = [
+    path("api/schema", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
+         name="schema"),
+    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema", authentication_classes=[],
+                                                     permission_classes=[]), name="api-docs"),
+    *resource("accounts", AccountViewSet),
+    nested("accounts", "account_id", "users", UserViewSet),
+    nested("accounts", "account_id", "access_tokens", AccessTokenViewSet),
+    path("api/account", CurrentAccountViewSet.as_view({"get": "retrieve", "patch": "update", "put": "update"})),
+    *resource("access_tokens", AccessTokenViewSet),
+    *resource("users", UserViewSet),
+    nested("users", "user_id", "user_events", UserEventViewSet, CREATE),
+    path("api/remote_phone_call_events", remote_phone_call_events),
+    path("api/remote_phone_call_events/<int:pk>",
+         RemotePhoneCallEventViewSet.as_view({"get": "retrieve", "patch": "update", "put": "update"})),
+    *resource("contacts", ContactViewSet),
+    nested("contacts", "contact_id", "callout_participations", CalloutParticipationViewSet),
+    nested("contacts", "contact_id", "callouts", CalloutViewSet),
+    nested("contacts", "contact_id", "phone_calls", PhoneCallViewSet),
+    nested("contacts", "contact_id", "remote_phone_call_events", RemotePhoneCallEventViewSet),
+    path("api/contact_data", ContactDataViewSet.as_view(CREATE)),
+    *resource("callouts", CalloutViewSet),
+    nested("callouts", "callout_id", "callout_events", CalloutEventViewSet, CREATE),
+    nested("callouts", "callout_id", "callout_participations", CalloutParticipationViewSet, COLLECTION),
+    nested("callouts", "callout_id", "contacts", ContactViewSet),
+    nested("callouts", "callout_id", "phone_calls", PhoneCallViewSet),
+    nested("callouts", "callout_id", "remote_phone_call_events", RemotePhoneCallEventViewSet),
+    nested("callouts", "callout_id", "batch_operations", BatchOperationViewSet, COLLECTION),
+    *resource("batch_operations", BatchOperationViewSet),
+    nested("batch_operations", "batch_operation_id", "batch_operation_events", BatchOperationEventViewSet, CREATE),
+    *resource("callout_participations", CalloutParticipationViewSet, collection=READ_COLLECTION),
+    nested("callout_participations", "callout_participation_id", "phone_calls", PhoneCallViewSet),
+    nested("callout_participations", "callout_participation_id", "remote_phone_call_events",
+           RemotePhoneCallEventViewSet),
+    *resource("phone_calls", PhoneCallViewSet, collection=READ_COLLECTION, member=READ_MEMBER),
+    nested("phone_calls", "phone_call_id", "remote_phone_call_events", RemotePhoneCallEventViewSet),
+]

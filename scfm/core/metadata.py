@@ -28,3 +28,16 @@ def merge_metadata(existing: Any, new: Any, mode: str | None) -> Any:
     if mode == "deep_merge":
         return deep_merge(existing, new)
     return {**existing, **new}
+
+
+def update_metadata(*, instance, data: dict) -> None:
+    """Merge `data["metadata"]` into `instance.metadata` by its mode and save just that column."""
+    from scfm.core.errors import ValidationFailed  # keep this module importable without Django set up
+
+    if "metadata" not in data:
+        return
+    metadata = merge_metadata(instance.metadata, data["metadata"], data.get("metadata_merge_mode"))
+    if not isinstance(metadata, dict):
+        raise ValidationFailed.single("metadata", "is invalid")
+    instance.metadata = metadata
+    instance.save(update_fields=["metadata", "updated_at"])

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from scfm.accounts import services
+from scfm.accounts.models import Account
+from scfm.accounts.permissions import ALL_TOKEN_PERMISSIONS_MASK, mask_to_names
+
+
+class Command(BaseCommand):
+    help = "On a fresh installation, create the super-admin account and print its token and the URLs."
+
+    def handle(self, *args, **options):
+        base = settings.SCFM_PUBLIC_URL
+        if Account.objects.exists():
+            self.stdout.write(f"SCFM is already set up. API: {base}/api  docs: {base}/api/docs")
+            return
+        account = services.create_account(super_admin=True)
+        token = services.create_access_token(
+            account=account, created_by=account, data={"permissions": mask_to_names(ALL_TOKEN_PERMISSIONS_MASK)}
+        )
+        self.stdout.write(
+            "\nCreated the super-admin account "
+            f"{account.pk}.\n"
+            f"  Access token: {token.token}\n"
+            f"  API:          {base}/api   (try: curl -H 'Authorization: Bearer {token.token}' {base}/api/account)\n"
+            f"  API docs:     {base}/api/docs\n"
+            f"  Admin:        {base}/admin/\n"
+            "Keep the token: it is shown once here (and through the API to holders of access_tokens_read).\n"
+        )

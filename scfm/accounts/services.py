@@ -1,0 +1,240 @@
+"""Every write to accounts, users and access tokens."""
+
+import secrets
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from scfm.accounts import permissions
+from scfm.accounts.models import AccessToken, Account, PlatformProvider, User, UserRole
+from scfm.call_flows.registry import DEFAULT_CALL_FLOW_LOGIC, is_registered
+from scfm.core.errors import ValidationFailed
+from scfm.core.metadata import merge_metadata
+from scfm.core.validation import Errors, blank_to_none
+
+ACCOUNT_STRING_FIELDS = (
+    "twilio_account_sid", "somleng_account_sid", "twilio_auth_token", "somleng_auth_token",
+    "platform_provider_name", "somleng_api_host", "somleng_api_base_url",
+)
+ALL_PERMISSIONS = list(permissions.TOKEN_PERMISSIONS)
+
+
+def _validate_account(account: Account, errors: Errors) -> None:
+    if account.platform_provider_name not in (None, *PlatformProvider.values):
+        errors.add("platform_provider_name", "is not included in the list")
+    if not account.call_flow_logic:
+        errors.add("call_flow_logic", "can't be blank")
+    elif not is_registered(account.call_flow_logic):
+        errors.add("call_flow_logic", "is not included in the list")
+    if not isinstance(account.metadata, dict):
+        errors.add("metadata", "is invalid")
+    if not isinstance(account.settings, dict):
+        errors.add("settings", "is invalid")
+    for field in ("twilio_account_sid", "somleng_account_sid"):
+        value = getattr(account, field)
+        if value and (
+            Account.objects.exclude(pk=account.pk)
+            .annotate(sid=Lower(field)).filter(sid=value.lower()).exists()
+        ):
+            errors.add(field, "has already been taken")
+
+
+@transaction.atomic
+def create_account(*, data: dict[str, Any] | None = None, super_admin: bool = False) -> Account:
+    data = data or {}
+    account = Account(permissions=1 if super_admin else 0)
+    _assign_account_fields(account, data, on_create=True)
+    errors = Errors()
+    _validate_account(account, errors)
+    errors.raise_if_any()
+    account.save()
+    return account
+
+
+@transaction.atomic
+def update_account(*, account: Account, data: dict[str, Any]) -> Account:
+    _assign_account_fields(account, data, on_create=False)
+    errors = Errors()
+    _validate_account(account, errors)
+    errors.raise_if_any()
+    account.save()
+    return account
+
+
+def _assign_account_fields(account: Account, data: dict[str, Any], *, on_create: bool) -> None:
+    for field in ACCOUNT_STRING_FIELDS:
+        if field in data:
+            setattr(account, field, blank_to_none(data[field]))
+    if "call_flow_logic" in data:
+        account.call_flow_logic = blank_to_none(data["call_flow_logic"])
+    if on_create and not account.call_flow_logic:
+        account.call_flow_logic = DEFAULT_CALL_FLOW_LOGIC
+    if "metadata" in data:
+        account.metadata = merge_metadata(account.metadata, data["metadata"], data.get("metadata_merge_mode"))
+    if "settings" in data:
+        # Settings are replaced as sent (reference behaviour); defaults are applied on read.
+        account.settings = data["settings"]
+
+
+@transaction.atomic
+def delete_account(*, account: Account) -> None:
+    dependents = (
+        ("access tokens", account.access_tokens), ("users", account.users), ("contacts", account.contacts),
+        ("callouts", account.callouts), ("batch operations", account.batch_operations),
+    )
+    for label, related in dependents:
+        if related.exists():
+            raise ValidationFailed.single("base", f"Cannot delete record because dependent {label} exist")
+    account.delete()
+
+
+def _check_permission_names(names: Any) -> list[str]:
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ValidationFailed.single("permissions", "is invalid")
+    unknown = [name for name in names if name not in permissions.TOKEN_PERMISSIONS]
+    if unknown:
+        raise ValidationFailed.single("permissions", "is not included in the list")
+    return names
+
+
+def _check_grantable(mask: int, granted_by: AccessToken | None) -> None:
+    """A token may only hand on permissions it holds itself; super admins may grant any."""
+    if granted_by is None or granted_by.resource_owner.is_super_admin:
+        return
+    if mask & ~granted_by.permissions:
+        raise ValidationFailed.single("permissions", "cannot exceed the permissions of the granting token")
+
+
+@transaction.atomic
+def create_access_token(
+    *, account: Account, created_by: Account, data: dict[str, Any], granted_by: AccessToken | None = None
+) -> AccessToken:
+    names = _check_permission_names(data.get("permissions", []))
+    mask = permissions.names_to_mask(names)
+    _check_grantable(mask, granted_by)
+    metadata = merge_metadata({}, data.get("metadata", {}), data.get("metadata_merge_mode"))
+    if not isinstance(metadata, dict):
+        raise ValidationFailed.single("metadata", "is invalid")
+    return AccessToken.objects.create(
+        resource_owner=account, created_by=created_by, permissions=mask, metadata=metadata
+    )
+
+
+@transaction.atomic
+def update_access_token(
+    *, access_token: AccessToken, data: dict[str, Any], granted_by: AccessToken | None = None
+) -> AccessToken:
+    fields = ["updated_at"]
+    if "permissions" in data:
+        mask = permissions.names_to_mask(_check_permission_names(data["permissions"]))
+        _check_grantable(mask, granted_by)
+        access_token.permissions = mask
+        fields.append("permissions")
+    if "metadata" in data:
+        metadata = merge_metadata(access_token.metadata, data["metadata"], data.get("metadata_merge_mode"))
+        if not isinstance(metadata, dict):
+            raise ValidationFailed.single("metadata", "is invalid")
+        access_token.metadata = metadata
+        fields.append("metadata")
+    access_token.save(update_fields=fields)
+    return access_token
+
+
+@transaction.atomic
+def delete_access_token(*, access_token: AccessToken, destroyer: Account | None) -> None:
+    """Delete a token; through the API only its creator or a super admin may (reference rule)."""
+    if destroyer is not None and not destroyer.is_super_admin and destroyer.pk != access_token.created_by_id:
+        raise ValidationFailed.single("base", "Cannot delete record because the destroyer is not the creator")
+    access_token.delete()
+
+
+def _validate_user_fields(user: User, password: str | None, errors: Errors) -> None:
+    if not user.email:
+        errors.add("email", "can't be blank")
+    elif "@" not in user.email or any(char.isspace() for char in user.email) or user.email.count("@") != 1:
+        errors.add("email", "is invalid")
+    elif User.objects.exclude(pk=user.pk).filter(email__iexact=user.email).exists():
+        errors.add("email", "has already been taken")
+    if password is not None and not 6 <= len(password) <= 128:
+        errors.add("password", "is too short (minimum is 6 characters)" if len(password) < 6
+                   else "is too long (maximum is 128 characters)")
+    if user.locale not in ("en", "km"):
+        errors.add("locale", "is not included in the list")
+    if not isinstance(user.metadata, dict):
+        errors.add("metadata", "is invalid")
+
+
+@transaction.atomic
+def create_user(*, account: Account, data: dict[str, Any]) -> User:
+    email = (blank_to_none(data.get("email")) or "").lower()
+    password = data.get("password")
+    user = User(account=account, email=email, metadata={}, locale=data.get("locale") or "en")
+    user.metadata = merge_metadata({}, data.get("metadata", {}), data.get("metadata_merge_mode"))
+    errors = Errors()
+    if password is None or password == "":
+        errors.add("password", "can't be blank")
+        password = None
+    _validate_user_fields(user, password, errors)
+    errors.raise_if_any()
+    # The first user of an account administers it.
+    user.role = UserRole.MEMBER if account.users.filter(role=UserRole.ADMIN).exists() else UserRole.ADMIN
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def update_user(*, user: User, data: dict[str, Any]) -> User:
+    password = data.get("password") if data.get("password") not in (None, "") else None
+    if "email" in data:
+        user.email = (blank_to_none(data["email"]) or "").lower()
+    if "locale" in data:
+        user.locale = data["locale"]
+    if "metadata" in data:
+        user.metadata = merge_metadata(user.metadata, data["metadata"], data.get("metadata_merge_mode"))
+    errors = Errors()
+    _validate_user_fields(user, password, errors)
+    errors.raise_if_any()
+    if password is not None:
+        user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def delete_user(*, user: User) -> None:
+    from scfm.callouts.models import Callout  # callouts depend on accounts, not the other way
+
+    if Callout.objects.filter(created_by=user).exists():
+        raise ValidationFailed.single("base", "Cannot delete record because dependent callouts exist")
+    user.delete()
+
+
+def invitation_url(token: str) -> str:
+    return f"{django_settings.SCFM_PUBLIC_URL}/users/invitation/accept?invitation_token={token}"
+
+
+@transaction.atomic
+def invite_user(*, user: User, invited_by: User | None = None) -> User:
+    """Issue a fresh invitation token and email the accept link after the commit."""
+    user.invitation_token = secrets.token_urlsafe(32)
+    user.invitation_sent_at = timezone.now()
+    user.invited_by = invited_by
+    user.save(update_fields=["invitation_token", "invitation_sent_at", "invited_by", "updated_at"])
+    link = invitation_url(user.invitation_token)
+    transaction.on_commit(
+        lambda: send_mail(
+            subject="You have been invited to SCFM",
+            message=(
+                "You have been invited to SCFM, the call flow manager.\n\n"
+                f"Accept the invitation and choose your password here:\n{link}\n"
+            ),
+            from_email=None,
+            recipient_list=[user.email],
+        )
+    )
+    return user

@@ -1,0 +1,59 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from scfm.accounts import services
+from scfm.accounts.models import AccessToken
+from scfm.accounts.permissions import TOKEN_PERMISSIONS
+from scfm.api.base import ResourceViewSet
+from scfm.api.fields import HashField, TimestampField
+from scfm.api.tenancy import specified_or_current_account
+from scfm.core.metadata import MERGE_MODES
+from scfm.filtering.specs import ACCESS_TOKEN_FILTERS
+
+
+class AccessTokenOutput(serializers.ModelSerializer):
+    created_at = TimestampField()
+    updated_at = TimestampField()
+    permissions = serializers.ListField(source="permission_names", child=serializers.CharField())
+
+    class Meta:
+        model = AccessToken
+        fields = ["id", "token", "created_at", "updated_at", "metadata", "permissions"]
+
+
+class AccessTokenInput(serializers.Serializer):
+    permissions = serializers.ListField(
+        child=serializers.ChoiceField(choices=TOKEN_PERMISSIONS), required=False,
+        help_text="Permissions of the token; at most those of the token making the request.",
+    )
+    metadata = HashField(required=False)
+    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
+    account_id = serializers.IntegerField(required=False, help_text="Super admins only: the token's account.")
+
+
+@extend_schema(tags=["Access tokens"], request=AccessTokenInput, responses=AccessTokenOutput)
+class AccessTokenViewSet(ResourceViewSet):
+    resource = "access_tokens"
+    output_serializer_class = AccessTokenOutput
+    input_serializer_class = AccessTokenInput
+    filter_spec = ACCESS_TOKEN_FILTERS
+
+    def get_base_queryset(self):
+        return AccessToken.objects.filter(resource_owner=specified_or_current_account(self))
+
+    def create(self, request, *args, **kwargs):
+        token = services.create_access_token(
+            account=specified_or_current_account(self), created_by=self.account, data=self.input(),
+            granted_by=self.access_token,
+        )
+        return self.created(token)
+
+    def update(self, request, *args, **kwargs):
+        token = services.update_access_token(
+            access_token=self.get_object(), data=self.input(), granted_by=self.access_token
+        )
+        return self.updated(token)
+
+    def destroy(self, request, *args, **kwargs):
+        services.delete_access_token(access_token=self.get_object(), destroyer=self.account)
+        return self.destroyed()

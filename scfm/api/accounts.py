@@ -1,0 +1,98 @@
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from scfm.accounts import services
+from scfm.accounts.models import Account, PlatformProvider
+from scfm.api.base import ResourceViewSet
+from scfm.api.fields import HashField, TimestampField
+from scfm.calls.models import PhoneCall
+from scfm.contacts.models import Contact
+from scfm.core.metadata import MERGE_MODES
+from scfm.filtering.specs import ACCOUNT_FILTERS
+
+
+def _count_of(model):
+    counts = model.objects.filter(account=OuterRef("pk")).order_by().values("account").annotate(n=Count("pk"))
+    return Subquery(counts.values("n"), output_field=IntegerField())
+
+
+def with_counts(accounts):
+    return accounts.annotate(phone_calls_total=_count_of(PhoneCall), contacts_total=_count_of(Contact))
+
+
+class AccountOutput(serializers.ModelSerializer):
+    permissions = serializers.ListField(source="permission_names", child=serializers.CharField())
+    created_at = TimestampField()
+    updated_at = TimestampField()
+    phone_calls_count = serializers.SerializerMethodField()
+    contacts_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Account
+        fields = [
+            "id", "metadata", "settings", "twilio_account_sid", "somleng_account_sid", "twilio_auth_token",
+            "somleng_auth_token", "permissions", "created_at", "updated_at", "call_flow_logic",
+            "platform_provider_name", "somleng_api_host", "somleng_api_base_url", "phone_calls_count",
+            "contacts_count",
+        ]
+
+    def get_phone_calls_count(self, account) -> int:
+        counted = getattr(account, "phone_calls_total", None)
+        return counted or 0 if hasattr(account, "phone_calls_total") else account.phone_calls.count()
+
+    def get_contacts_count(self, account) -> int:
+        counted = getattr(account, "contacts_total", None)
+        return counted or 0 if hasattr(account, "contacts_total") else account.contacts.count()
+
+
+class AccountInput(serializers.Serializer):
+    platform_provider_name = serializers.ChoiceField(choices=PlatformProvider.values, required=False,
+                                                     allow_null=True)
+    twilio_account_sid = serializers.CharField(required=False, allow_null=True)
+    twilio_auth_token = serializers.CharField(required=False, allow_null=True)
+    somleng_account_sid = serializers.CharField(required=False, allow_null=True)
+    somleng_auth_token = serializers.CharField(required=False, allow_null=True)
+    somleng_api_host = serializers.CharField(required=False, allow_null=True)
+    somleng_api_base_url = serializers.CharField(required=False, allow_null=True)
+    call_flow_logic = serializers.CharField(required=False)
+    settings = HashField(required=False, help_text="Replaced as sent; missing keys read as their defaults.")
+    metadata = HashField(required=False)
+    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
+
+
+@extend_schema(tags=["Accounts"], request=AccountInput, responses=AccountOutput)
+class AccountViewSet(ResourceViewSet):
+    """`/api/accounts…`: super admins only."""
+
+    resource = "accounts"
+    super_admin_only = True
+    output_serializer_class = AccountOutput
+    input_serializer_class = AccountInput
+    filter_spec = ACCOUNT_FILTERS
+
+    def get_base_queryset(self):
+        return with_counts(Account.objects.all())
+
+    def create(self, request, *args, **kwargs):
+        return self.created(services.create_account(data=self.input()))
+
+    def update(self, request, *args, **kwargs):
+        return self.updated(services.update_account(account=self.get_object(), data=self.input()))
+
+    def destroy(self, request, *args, **kwargs):
+        services.delete_account(account=self.get_object())
+        return self.destroyed()
+
+
+@extend_schema(tags=["Accounts"], request=AccountInput, responses=AccountOutput)
+class CurrentAccountViewSet(AccountViewSet):
+    """`/api/account`: the caller's own account; no super admin needed."""
+
+    super_admin_only = False
+
+    def get_object(self):
+        return self.get_base_queryset().get(pk=self.account.pk)
+
+    def location(self, instance) -> str:
+        return f"/api/accounts/{instance.pk}"

@@ -1,0 +1,79 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from scfm.api.base import ResourceViewSet
+from scfm.api.fields import HashField, TimestampField
+from scfm.callouts import services
+from scfm.callouts.models import Callout
+from scfm.callouts.states import CALLOUT_TRANSITIONS
+from scfm.contacts.models import Contact
+from scfm.core.metadata import MERGE_MODES
+from scfm.filtering.specs import CALLOUT_FILTERS
+
+
+class CalloutOutput(serializers.ModelSerializer):
+    created_at = TimestampField()
+    updated_at = TimestampField()
+
+    class Meta:
+        model = Callout
+        fields = [
+            "id", "status", "call_flow_logic", "metadata", "created_at", "updated_at", "account_id",
+            "audio_url", "settings", "created_by_id",
+        ]
+
+
+class CalloutInput(serializers.Serializer):
+    call_flow_logic = serializers.CharField(required=False, help_text="The call flow logic run for each call.")
+    audio_url = serializers.CharField(required=False, help_text="URL of an audio file played by PlayMessage.")
+    metadata = HashField(required=False)
+    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
+    settings = HashField(required=False, help_text="Settings read by the call flow logic; replaced on update.")
+
+
+class CalloutEventInput(serializers.Serializer):
+    event = serializers.ChoiceField(choices=list(CALLOUT_TRANSITIONS))
+
+
+@extend_schema(tags=["Callouts"], request=CalloutInput, responses=CalloutOutput)
+class CalloutViewSet(ResourceViewSet):
+    resource = "callouts"
+    output_serializer_class = CalloutOutput
+    input_serializer_class = CalloutInput
+    filter_spec = CALLOUT_FILTERS
+
+    def get_base_queryset(self):
+        callouts = Callout.objects.for_account(self.account)
+        if "contact_id" in self.kwargs:
+            contact = get_object_or_404(Contact.objects.for_account(self.account), pk=self.kwargs["contact_id"])
+            callouts = callouts.filter(callout_participations__contact=contact)
+        return callouts
+
+    def create(self, request, *args, **kwargs):
+        return self.created(services.create_callout(account=self.account, data=self.input()))
+
+    def update(self, request, *args, **kwargs):
+        return self.updated(services.update_callout(callout=self.get_object(), data=self.input()))
+
+    def destroy(self, request, *args, **kwargs):
+        services.delete_callout(callout=self.get_object())
+        return self.destroyed()
+
+
+@extend_schema(tags=["Callouts"], request=CalloutEventInput, responses={201: CalloutOutput})
+class CalloutEventViewSet(ResourceViewSet):
+    """`POST /api/callouts/:id/callout_events`: start, pause, resume or stop a callout."""
+
+    resource = "callouts"
+    required_permission = "callouts_write"
+    output_serializer_class = CalloutOutput
+    input_serializer_class = CalloutEventInput
+    lookup_url_kwarg = "callout_id"
+
+    def get_base_queryset(self):
+        return Callout.objects.for_account(self.account)
+
+    def create(self, request, *args, **kwargs):
+        callout = services.fire_callout_event(callout=self.get_object(), event=self.input().get("event"))
+        return self.created(callout)

@@ -1,0 +1,63 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from scfm.api.base import ResourceViewSet
+from scfm.api.fields import HashField, TimestampField
+from scfm.callouts.models import Callout
+from scfm.contacts import services
+from scfm.contacts.models import Contact
+from scfm.core.metadata import MERGE_MODES
+from scfm.filtering.specs import CONTACT_FILTERS
+
+
+class ContactOutput(serializers.ModelSerializer):
+    created_at = TimestampField()
+    updated_at = TimestampField()
+
+    class Meta:
+        model = Contact
+        fields = ["id", "msisdn", "metadata", "created_at", "updated_at", "account_id"]
+
+
+class ContactInput(serializers.Serializer):
+    msisdn = serializers.CharField(help_text="Phone number in E.164 format", required=False)
+    metadata = HashField(required=False)
+    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
+
+
+@extend_schema(tags=["Contacts"], request=ContactInput, responses=ContactOutput)
+class ContactViewSet(ResourceViewSet):
+    resource = "contacts"
+    output_serializer_class = ContactOutput
+    input_serializer_class = ContactInput
+    filter_spec = CONTACT_FILTERS
+
+    def get_base_queryset(self):
+        contacts = Contact.objects.for_account(self.account)
+        if "callout_id" in self.kwargs:
+            callout = get_object_or_404(Callout.objects.for_account(self.account), pk=self.kwargs["callout_id"])
+            contacts = contacts.filter(callout_participations__callout=callout)
+        return contacts
+
+    def create(self, request, *args, **kwargs):
+        return self.created(services.create_contact(account=self.account, data=self.input()))
+
+    def update(self, request, *args, **kwargs):
+        return self.updated(services.update_contact(contact=self.get_object(), data=self.input()))
+
+    def destroy(self, request, *args, **kwargs):
+        services.delete_contact(contact=self.get_object())
+        return self.destroyed()
+
+
+@extend_schema(tags=["Contacts"], request=ContactInput, responses={201: ContactOutput})
+class ContactDataViewSet(ResourceViewSet):
+    """`POST /api/contact_data`: create or update the contact that has `msisdn`."""
+
+    resource = "contacts"
+    output_serializer_class = ContactOutput
+    input_serializer_class = ContactInput
+
+    def create(self, request, *args, **kwargs):
+        return self.created(services.upsert_contact(account=self.account, data=self.input()))

@@ -1,0 +1,25 @@
+from django.shortcuts import get_object_or_404
+
+from scfm.accounts.models import Account
+
+
+def specified_or_current_account(view) -> Account:
+    """Return the account a super admin names with `account_id`, else the caller's own.
+
+    For other callers `account_id` is ignored, as in the reference (access tokens and users).
+    """
+    account = view.account
+    if not account.is_super_admin:
+        return account
+    account_id = view.kwargs.get("account_id")
+    if account_id is None:
+        data = view.request.data if view.request.method in ("POST", "PATCH", "PUT") else {}
+        account_id = (data.get("account_id") if isinstance(data, dict) else None) or view.request.query_params.get(
+            "account_id"
+        )
+    if account_id in (None, ""):
+        return account
+    try:
+        return get_object_or_404(Account, pk=int(account_id))
+    except (TypeError, ValueError):
+        return get_object_or_404(Account, pk=0)

@@ -1,0 +1,76 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+
+from scfm.accounts import services
+from scfm.accounts.models import User
+from scfm.api.base import ResourceViewSet
+from scfm.api.fields import HashField, TimestampField
+from scfm.api.tenancy import specified_or_current_account
+from scfm.core.errors import ValidationFailed
+from scfm.core.metadata import MERGE_MODES
+from scfm.filtering.specs import USER_FILTERS
+
+
+class UserOutput(serializers.ModelSerializer):
+    created_at = TimestampField()
+    updated_at = TimestampField()
+
+    class Meta:
+        model = User
+        fields = ["id", "account_id", "metadata", "email", "created_at", "updated_at", "locale"]
+
+
+class UserInput(serializers.Serializer):
+    email = serializers.CharField(required=False)
+    password = serializers.CharField(required=False, help_text="6 to 128 characters.")
+    metadata = HashField(required=False)
+    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
+    account_id = serializers.IntegerField(required=False, help_text="Super admins only: the user's account.")
+
+
+class UserEventInput(serializers.Serializer):
+    event = serializers.ChoiceField(choices=["invite"])
+
+
+@extend_schema(tags=["Users"], request=UserInput, responses=UserOutput)
+class UserViewSet(ResourceViewSet):
+    resource = "users"
+    output_serializer_class = UserOutput
+    input_serializer_class = UserInput
+    filter_spec = USER_FILTERS
+
+    def get_base_queryset(self):
+        return User.objects.for_account(specified_or_current_account(self))
+
+    def create(self, request, *args, **kwargs):
+        return self.created(services.create_user(account=specified_or_current_account(self), data=self.input()))
+
+    def update(self, request, *args, **kwargs):
+        return self.updated(services.update_user(user=self.get_object(), data=self.input()))
+
+    def destroy(self, request, *args, **kwargs):
+        services.delete_user(user=self.get_object())
+        return self.destroyed()
+
+
+@extend_schema(tags=["Users"], request=UserEventInput, responses={201: UserOutput})
+class UserEventViewSet(ResourceViewSet):
+    """`POST /api/users/:id/user_events` with `invite`: email the user an invitation link."""
+
+    resource = "users"
+    required_permission = "users_write"
+    output_serializer_class = UserOutput
+    input_serializer_class = UserEventInput
+    lookup_url_kwarg = "user_id"
+
+    def get_base_queryset(self):
+        return User.objects.for_account(self.account)
+
+    def location(self, instance) -> str:
+        return f"/api/users/{instance.pk}"
+
+    def create(self, request, *args, **kwargs):
+        user = self.get_object()
+        if self.input().get("event") != "invite":
+            raise ValidationFailed.single("event", "is not included in the list")
+        return self.created(services.invite_user(user=user))

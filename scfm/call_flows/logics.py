@@ -1,0 +1,101 @@
+"""TwiML for each call flow logic (reference §10), built with twilio's `VoiceResponse`.
+
+A phone call keeps the call flow logic it was created with (copy-down, §10.1), so the TwiML served
+for a call depends on `phone_call.call_flow_logic` only, never on the callout's current setting.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from scfm.calls.states import PhoneCallStatus
+
+if TYPE_CHECKING:
+    from scfm.calls.models import PhoneCall
+
+logger = logging.getLogger(__name__)
+
+HELLO_WORLD = "CallFlowLogic::HelloWorld"
+PLAY_MESSAGE = "CallFlowLogic::PlayMessage"
+PLAY_MESSAGE_START_RAPIDPRO_FLOW = "CallFlowLogic::PlayMessageStartRapidproFlow"
+
+HELLO_WORLD_SAY = "Thanks for trying our documentation. Enjoy!"
+HELLO_WORLD_PLAY_URL = "https://demo.twilio.com/docs/classic.mp3"
+NO_AUDIO_URL_SAY = "No audio URL to play. Bye Bye"
+
+TwimlBuilder = Callable[["PhoneCall", str], VoiceResponse]
+
+
+def build_hello_world(phone_call: "PhoneCall", current_url: str) -> VoiceResponse:
+    """Build Twilio's documentation greeting (`CallFlowLogic::HelloWorld`)."""
+    response = VoiceResponse()
+    response.say(HELLO_WORLD_SAY)
+    response.play(HELLO_WORLD_PLAY_URL)
+    return response
+
+
+def build_play_message(phone_call: "PhoneCall", current_url: str) -> VoiceResponse:
+    """Build `<Play>` of the callout's audio, or a spoken apology when there is none.
+
+    Inbound calls have no callout, so they always get the apology (§10.3).
+    """
+    response = VoiceResponse()
+    audio_url = callout_audio_url(phone_call)
+    if audio_url:
+        response.play(audio_url)
+    else:
+        response.say(NO_AUDIO_URL_SAY)
+    return response
+
+
+TWIML_BUILDERS: dict[str, TwimlBuilder] = {
+    HELLO_WORLD: build_hello_world,
+    PLAY_MESSAGE: build_play_message,
+    # Same TwiML as PlayMessage; the RapidPro start is a side effect of completion (see below).
+    PLAY_MESSAGE_START_RAPIDPRO_FLOW: build_play_message,
+}
+
+
+def callout_audio_url(phone_call: "PhoneCall") -> str | None:
+    """Return the audio URL of the call's callout, or None for calls without one."""
+    callout = phone_call.callout
+    if callout is None and phone_call.callout_participation_id is not None:
+        callout = phone_call.callout_participation.callout
+    return (callout.audio_url or None) if callout is not None else None
+
+
+def render_twiml(phone_call: "PhoneCall", *, current_url: str) -> str:
+    """Render the TwiML document of the call's call flow logic.
+
+    `current_url` is the externally visible URL of the webhook being answered; IVR flows will use
+    it for `<Gather action>`/`<Redirect>`. A call whose logic is no longer known gets `<Hangup/>`
+    rather than an error, because the provider is waiting on the line for an answer.
+    """
+    builder = TWIML_BUILDERS.get(phone_call.call_flow_logic)
+    if builder is None:
+        logger.error(
+            "Phone call %s has unknown call flow logic %r; hanging up",
+            phone_call.pk,
+            phone_call.call_flow_logic,
+        )
+        response = VoiceResponse()
+        response.hangup()
+        return response.to_xml()
+    return builder(phone_call, current_url).to_xml()
+
+
+def should_start_rapidpro_flow(phone_call: "PhoneCall") -> bool:
+    """Return whether a RapidPro flow start is due for the call (§9.7), for the engine to act on.
+
+    The start itself (reading `flow_id`/`api_token` from the callout's then the account's
+    `settings["rapidpro"]`, POSTing to RapidPro and recording `metadata.rapidpro`) belongs to the
+    engine, which claims such calls durably instead of firing a request from inside a webhook.
+    """
+    if phone_call.call_flow_logic != PLAY_MESSAGE_START_RAPIDPRO_FLOW:
+        return False
+    if phone_call.status != PhoneCallStatus.COMPLETED:
+        return False
+    rapidpro = phone_call.metadata.get("rapidpro") if isinstance(phone_call.metadata, dict) else None
+    return not (isinstance(rapidpro, dict) and rapidpro.get("flow_started_at"))

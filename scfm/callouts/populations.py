@@ -1,0 +1,168 @@
+"""Callout populations (batch operations): their writes and the bulk population itself."""
+
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from scfm.accounts.models import Account
+from scfm.callouts.models import CALLOUT_POPULATION, BatchOperation, Callout, CalloutParticipation
+from scfm.callouts.states import (
+    BATCH_OPERATION_TRANSITIONS,
+    PUBLIC_BATCH_OPERATION_EVENTS,
+    BatchOperationStatus,
+    available_events,
+)
+from scfm.contacts.models import Contact
+from scfm.core.errors import ValidationFailed
+from scfm.core.metadata import deep_merge, merge_metadata
+from scfm.core.validation import Errors
+from scfm.filtering.compiler import apply_filters
+from scfm.filtering.specs import CONTACT_FILTERS
+
+ACCOUNT_DEFAULT_PARAMETERS_KEY = "batch_operation_callout_population_parameters"
+
+
+def contacts_matching(*, account: Account, contact_filter_params: Any):
+    """Return the account's contacts selected by a population's filter (the preview set)."""
+    try:
+        return apply_filters(Contact.objects.for_account(account), contact_filter_params or {}, CONTACT_FILTERS)
+    except ValidationFailed as error:
+        raise ValidationFailed.single("contact_filter_params", "is invalid") from error
+
+
+def _validate_parameters(account: Account, parameters: Any, errors: Errors) -> None:
+    if not isinstance(parameters, dict):
+        errors.add("parameters", "is invalid")
+        return
+    params = parameters.get("contact_filter_params", {})
+    if not isinstance(params, dict):
+        errors.add("contact_filter_params", "is invalid")
+        return
+    try:
+        contacts_matching(account=account, contact_filter_params=params)
+    except ValidationFailed:
+        errors.add("contact_filter_params", "is invalid")
+
+
+@transaction.atomic
+def create_population(*, account: Account, data: dict[str, Any], callout_id: Any) -> BatchOperation:
+    errors = Errors()
+    kind = data.get("type") or CALLOUT_POPULATION
+    if kind != CALLOUT_POPULATION:
+        errors.add("type", "is not included in the list")
+    callout = None
+    if callout_id not in (None, ""):
+        try:
+            callout = Callout.objects.for_account(account).filter(pk=int(callout_id)).first()
+        except (TypeError, ValueError):
+            callout = None
+    if callout is None:
+        errors.add("callout", "must exist")
+    parameters = data.get("parameters", {})
+    defaults = account.settings.get(ACCOUNT_DEFAULT_PARAMETERS_KEY) if isinstance(account.settings, dict) else None
+    if isinstance(parameters, dict) and isinstance(defaults, dict):
+        parameters = deep_merge(defaults, parameters)
+    _validate_parameters(account, parameters, errors)
+    metadata = merge_metadata({}, data.get("metadata", {}), data.get("metadata_merge_mode"))
+    if not isinstance(metadata, dict):
+        errors.add("metadata", "is invalid")
+    errors.raise_if_any()
+    return BatchOperation.objects.create(
+        account=account, callout=callout, parameters=parameters, metadata=metadata, type=CALLOUT_POPULATION
+    )
+
+
+@transaction.atomic
+def update_population(*, population: BatchOperation, data: dict[str, Any]) -> BatchOperation:
+    errors = Errors()
+    if "parameters" in data:
+        if population.status != BatchOperationStatus.PREVIEW and data["parameters"] != population.parameters:
+            # What was queued is what runs: the filter may not change under the engine.
+            errors.add("parameters", "cannot be changed once the population is queued")
+        else:
+            _validate_parameters(population.account, data["parameters"], errors)
+            population.parameters = data["parameters"]
+    if "metadata" in data:
+        population.metadata = merge_metadata(population.metadata, data["metadata"], data.get("metadata_merge_mode"))
+        if not isinstance(population.metadata, dict):
+            errors.add("metadata", "is invalid")
+    errors.raise_if_any()
+    population.save()
+    return population
+
+
+@transaction.atomic
+def delete_population(*, population: BatchOperation) -> None:
+    if population.callout_participations.exists():
+        raise ValidationFailed.single(
+            "base", "Cannot delete record because dependent callout participations exist"
+        )
+    if population.status == BatchOperationStatus.RUNNING:
+        raise ValidationFailed.single("base", "Cannot delete record because status is running")
+    population.delete()
+
+
+def fire_population_event(*, population: BatchOperation, event: Any) -> BatchOperation:
+    """Queue a population (preview → queued); the engine's populate loop runs it."""
+    allowed = set(available_events(BATCH_OPERATION_TRANSITIONS, population.status)) & set(
+        PUBLIC_BATCH_OPERATION_EVENTS
+    )
+    if event not in allowed:
+        raise ValidationFailed.single("event", "is not included in the list")
+    sources, target = BATCH_OPERATION_TRANSITIONS[event]
+    now = timezone.now()
+    moved = BatchOperation.objects.filter(pk=population.pk, status__in=sources).update(status=target, updated_at=now)
+    if not moved:
+        raise ValidationFailed.single("event", "is not included in the list")
+    population.status, population.updated_at = target, now
+    return population
+
+
+@transaction.atomic
+def populate_callout(*, population: BatchOperation) -> int:
+    """Add every matching contact to the callout with a first `created` call; return how many.
+
+    Two set-based statements, never a Python loop over contacts. Contacts already in the callout
+    (by contact or msisdn) are skipped by the unique constraints, so running it again is harmless.
+    """
+    callout = population.callout
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    contacts = contacts_matching(
+        account=population.account, contact_filter_params=population.contact_filter_params
+    ).order_by().values("id", "msisdn")
+    contacts_sql, contacts_params = contacts.query.sql_with_params()
+    participations = connection.ops.quote_name(CalloutParticipation._meta.db_table)
+    with connection.cursor() as cursor:
+        # `WHERE true` keeps SQLite from reading ON CONFLICT as part of a join.
+        cursor.execute(
+            f"""
+            INSERT INTO {participations}
+                (callout_id, contact_id, callout_population_id, msisdn, call_flow_logic, metadata,
+                 answered, phone_calls_count, created_at, updated_at)
+            SELECT %s, matching.id, %s, matching.msisdn, %s, '{{}}', false, 1, %s, %s
+            FROM ({contacts_sql}) AS matching
+            WHERE true
+            ON CONFLICT DO NOTHING
+            """,
+            [callout.pk, population.pk, callout.call_flow_logic, now, now, *contacts_params],
+        )
+        added = cursor.rowcount
+        cursor.execute(
+            f"""
+            INSERT INTO phone_calls
+                (callout_participation_id, contact_id, status, msisdn, metadata, remote_response,
+                 remote_queue_response, call_flow_logic, duration, lock_version, account_id, callout_id,
+                 created_at, updated_at)
+            SELECT participation.id, participation.contact_id, 'created', participation.msisdn, '{{}}', '{{}}',
+                   '{{}}', participation.call_flow_logic, 0, 0, %s, participation.callout_id, %s, %s
+            FROM {participations} AS participation
+            WHERE participation.callout_population_id = %s
+              AND NOT EXISTS (
+                  SELECT 1 FROM phone_calls AS existing
+                  WHERE existing.callout_participation_id = participation.id
+              )
+            """,
+            [population.account_id, now, now, population.pk],
+        )
+    return added

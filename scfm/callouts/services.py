@@ -1,0 +1,186 @@
+"""Every write to callouts and callout participations."""
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from scfm.accounts.models import Account, User
+from scfm.accounts.settings import MAX_PHONE_CALLS_PER_PARTICIPATION
+from scfm.call_flows.registry import is_registered
+from scfm.callouts.models import Callout, CalloutParticipation
+from scfm.callouts.states import CALLOUT_TRANSITIONS, available_events
+from scfm.calls.models import PhoneCall
+from scfm.contacts.models import Contact
+from scfm.contacts.msisdn import is_plausible_msisdn, normalize_msisdn
+from scfm.core.errors import ValidationFailed
+from scfm.core.metadata import merge_metadata
+from scfm.core.validation import Errors, blank_to_none
+
+
+def _validate_call_flow_logic(value: str | None, errors: Errors) -> None:
+    if not value:
+        errors.add("call_flow_logic", "can't be blank")
+    elif not is_registered(value):
+        errors.add("call_flow_logic", "is not included in the list")
+
+
+def _assign_callout_fields(callout: Callout, data: dict[str, Any], errors: Errors) -> None:
+    if "call_flow_logic" in data:
+        callout.call_flow_logic = blank_to_none(data["call_flow_logic"])
+    if "audio_url" in data:
+        callout.audio_url = blank_to_none(data["audio_url"])
+    if "metadata" in data:
+        callout.metadata = merge_metadata(callout.metadata, data["metadata"], data.get("metadata_merge_mode"))
+        if not isinstance(callout.metadata, dict):
+            errors.add("metadata", "is invalid")
+    if "settings" in data:
+        callout.settings = data["settings"]  # replaced wholesale, as the reference does
+        if not isinstance(callout.settings, dict):
+            errors.add("settings", "is invalid")
+    if callout.audio_url is not None and not isinstance(callout.audio_url, str):
+        errors.add("audio_url", "is invalid")
+
+
+@transaction.atomic
+def create_callout(*, account: Account, data: dict[str, Any], created_by: User | None = None) -> Callout:
+    callout = Callout(account=account, created_by=created_by)
+    errors = Errors()
+    _assign_callout_fields(callout, data, errors)
+    if not callout.call_flow_logic:
+        callout.call_flow_logic = account.call_flow_logic
+    _validate_call_flow_logic(callout.call_flow_logic, errors)
+    errors.raise_if_any()
+    callout.save()
+    return callout
+
+
+@transaction.atomic
+def update_callout(*, callout: Callout, data: dict[str, Any]) -> Callout:
+    errors = Errors()
+    _assign_callout_fields(callout, data, errors)
+    _validate_call_flow_logic(callout.call_flow_logic, errors)
+    errors.raise_if_any()
+    callout.save()
+    return callout
+
+
+@transaction.atomic
+def delete_callout(*, callout: Callout) -> None:
+    for label, related in (
+        ("callout participations", callout.callout_participations),
+        ("batch operations", callout.batch_operations),
+        ("phone calls", callout.phone_calls),
+    ):
+        if related.exists():
+            raise ValidationFailed.single("base", f"Cannot delete record because dependent {label} exist")
+    callout.delete()
+
+
+def fire_callout_event(*, callout: Callout, event: Any) -> Callout:
+    """Move the callout by `event` with one conditional UPDATE; 422 when not allowed from its status."""
+    if event not in available_events(CALLOUT_TRANSITIONS, callout.status):
+        raise ValidationFailed.single("event", "is not included in the list")
+    sources, target = CALLOUT_TRANSITIONS[event]
+    now = timezone.now()
+    moved = Callout.objects.filter(pk=callout.pk, status__in=sources).update(status=target, updated_at=now)
+    if not moved:
+        # Another request changed the status between the read and this write.
+        raise ValidationFailed.single("event", "is not included in the list")
+    callout.status, callout.updated_at = target, now
+    return callout
+
+
+def _participation_msisdn(raw: Any, errors: Errors) -> str | None:
+    if raw is None or raw == "":
+        errors.add("msisdn", "can't be blank")
+        return None
+    msisdn = normalize_msisdn(raw) if isinstance(raw, str | int) else ""
+    if not is_plausible_msisdn(msisdn):
+        errors.add("msisdn", "is an invalid number")
+    return msisdn
+
+
+@transaction.atomic
+def create_participation(*, callout: Callout, data: dict[str, Any]) -> CalloutParticipation:
+    """Add a contact to a callout with its first `created` phone call, as populations do."""
+    errors = Errors()
+    contact = None
+    contact_id = data.get("contact_id")
+    if contact_id not in (None, ""):
+        try:
+            contact = Contact.objects.for_account(callout.account_id).filter(pk=int(contact_id)).first()
+        except (TypeError, ValueError):
+            contact = None
+    raw_msisdn = data.get("msisdn") or (contact.msisdn if contact else None)
+    msisdn = _participation_msisdn(raw_msisdn, errors)
+    if contact is None:
+        errors.add("contact", "must exist")
+    call_flow_logic = blank_to_none(data.get("call_flow_logic")) or callout.call_flow_logic
+    _validate_call_flow_logic(call_flow_logic, errors)
+    metadata = merge_metadata({}, data.get("metadata", {}), data.get("metadata_merge_mode"))
+    if not isinstance(metadata, dict):
+        errors.add("metadata", "is invalid")
+    if contact and callout.callout_participations.filter(contact=contact).exists():
+        errors.add("contact", "has already been taken")
+    if msisdn and callout.callout_participations.filter(msisdn=msisdn).exists():
+        errors.add("msisdn", "has already been taken")
+    errors.raise_if_any()
+    try:
+        with transaction.atomic():
+            participation = CalloutParticipation.objects.create(
+                callout=callout, contact=contact, msisdn=msisdn, call_flow_logic=call_flow_logic,
+                metadata=metadata, phone_calls_count=1,
+            )
+    except IntegrityError as error:  # a concurrent request added the same contact first
+        raise ValidationFailed.single("contact", "has already been taken") from error
+    PhoneCall.objects.create(
+        callout_participation=participation, callout=callout, contact=contact, account_id=callout.account_id,
+        msisdn=msisdn, call_flow_logic=call_flow_logic,
+    )
+    return participation
+
+
+@transaction.atomic
+def update_participation(*, participation: CalloutParticipation, data: dict[str, Any]) -> CalloutParticipation:
+    errors = Errors()
+    if "msisdn" in data:
+        msisdn = _participation_msisdn(data["msisdn"], errors)
+        if msisdn and participation.callout.callout_participations.exclude(pk=participation.pk).filter(
+            msisdn=msisdn
+        ).exists():
+            errors.add("msisdn", "has already been taken")
+        participation.msisdn = msisdn
+    if "call_flow_logic" in data:
+        participation.call_flow_logic = blank_to_none(data["call_flow_logic"])
+        _validate_call_flow_logic(participation.call_flow_logic, errors)
+    if "metadata" in data:
+        participation.metadata = merge_metadata(
+            participation.metadata, data["metadata"], data.get("metadata_merge_mode")
+        )
+        if not isinstance(participation.metadata, dict):
+            errors.add("metadata", "is invalid")
+    errors.raise_if_any()
+    participation.save()
+    return participation
+
+
+@transaction.atomic
+def delete_participation(*, participation: CalloutParticipation) -> None:
+    if participation.phone_calls.exists():
+        raise ValidationFailed.single("base", "Cannot delete record because dependent phone calls exist")
+    participation.delete()
+
+
+def max_phone_calls(account: Account, callout: Callout | None = None) -> int:
+    """Return how many attempts a participation gets: callout setting, else account's; at most 10."""
+    value = None
+    if callout is not None and isinstance(callout.settings, dict):
+        value = callout.settings.get("max_phone_calls_for_callout_participation")
+    try:
+        limit = int(value) if value not in (None, "") else account.int_setting(
+            "max_phone_calls_for_callout_participation"
+        )
+    except (TypeError, ValueError):
+        limit = account.int_setting("max_phone_calls_for_callout_participation")
+    return max(1, min(limit, MAX_PHONE_CALLS_PER_PARTICIPATION))
