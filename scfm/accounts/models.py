@@ -40,11 +40,13 @@ class Account(TimeStampedModel):
         constraints = [
             # Webhooks find their account by SID, case-insensitively.
             models.UniqueConstraint(
-                Lower("twilio_account_sid"), name="accounts_twilio_sid_unique",
+                Lower("twilio_account_sid"),
+                name="accounts_twilio_sid_unique",
                 condition=Q(twilio_account_sid__isnull=False),
             ),
             models.UniqueConstraint(
-                Lower("somleng_account_sid"), name="accounts_somleng_sid_unique",
+                Lower("somleng_account_sid"),
+                name="accounts_somleng_sid_unique",
                 condition=Q(somleng_account_sid__isnull=False),
             ),
         ]

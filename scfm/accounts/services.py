@@ -17,8 +17,13 @@ from scfm.core.metadata import merge_metadata
 from scfm.core.validation import Errors, blank_to_none
 
 ACCOUNT_STRING_FIELDS = (
-    "twilio_account_sid", "somleng_account_sid", "twilio_auth_token", "somleng_auth_token",
-    "platform_provider_name", "somleng_api_host", "somleng_api_base_url",
+    "twilio_account_sid",
+    "somleng_account_sid",
+    "twilio_auth_token",
+    "somleng_auth_token",
+    "platform_provider_name",
+    "somleng_api_host",
+    "somleng_api_base_url",
 )
 ALL_PERMISSIONS = list(permissions.TOKEN_PERMISSIONS)
 
@@ -38,7 +43,9 @@ def _validate_account(account: Account, errors: Errors) -> None:
         value = getattr(account, field)
         if value and (
             Account.objects.exclude(pk=account.pk)
-            .annotate(sid=Lower(field)).filter(sid=value.lower()).exists()
+            .annotate(sid=Lower(field))
+            .filter(sid=value.lower())
+            .exists()
         ):
             errors.add(field, "has already been taken")
 
@@ -83,8 +90,11 @@ def _assign_account_fields(account: Account, data: dict[str, Any], *, on_create:
 @transaction.atomic
 def delete_account(*, account: Account) -> None:
     dependents = (
-        ("access tokens", account.access_tokens), ("users", account.users), ("contacts", account.contacts),
-        ("callouts", account.callouts), ("batch operations", account.batch_operations),
+        ("access tokens", account.access_tokens),
+        ("users", account.users),
+        ("contacts", account.contacts),
+        ("callouts", account.callouts),
+        ("batch operations", account.batch_operations),
     )
     for label, related in dependents:
         if related.exists():
@@ -160,8 +170,12 @@ def _validate_user_fields(user: User, password: str | None, errors: Errors) -> N
     elif User.objects.exclude(pk=user.pk).filter(email__iexact=user.email).exists():
         errors.add("email", "has already been taken")
     if password is not None and not 6 <= len(password) <= 128:
-        errors.add("password", "is too short (minimum is 6 characters)" if len(password) < 6
-                   else "is too long (maximum is 128 characters)")
+        errors.add(
+            "password",
+            "is too short (minimum is 6 characters)"
+            if len(password) < 6
+            else "is too long (maximum is 128 characters)",
+        )
     if user.locale not in ("en", "km"):
         errors.add("locale", "is not included in the list")
     if not isinstance(user.metadata, dict):

@@ -23,7 +23,8 @@ class AccessTokenOutput(serializers.ModelSerializer):
 
 class AccessTokenInput(serializers.Serializer):
     permissions = serializers.ListField(
-        child=serializers.ChoiceField(choices=TOKEN_PERMISSIONS), required=False,
+        child=serializers.ChoiceField(choices=TOKEN_PERMISSIONS),
+        required=False,
         help_text="Permissions of the token; at most those of the token making the request.",
     )
     metadata = HashField(required=False)
@@ -43,7 +44,9 @@ class AccessTokenViewSet(ResourceViewSet):
 
     def create(self, request, *args, **kwargs):
         token = services.create_access_token(
-            account=specified_or_current_account(self), created_by=self.account, data=self.input(),
+            account=specified_or_current_account(self),
+            created_by=self.account,
+            data=self.input(),
             granted_by=self.access_token,
         )
         return self.created(token)

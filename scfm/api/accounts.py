@@ -31,9 +31,21 @@ class AccountOutput(serializers.ModelSerializer):
     class Meta:
         model = Account
         fields = [
-            "id", "metadata", "settings", "twilio_account_sid", "somleng_account_sid", "twilio_auth_token",
-            "somleng_auth_token", "permissions", "created_at", "updated_at", "call_flow_logic",
-            "platform_provider_name", "somleng_api_host", "somleng_api_base_url", "phone_calls_count",
+            "id",
+            "metadata",
+            "settings",
+            "twilio_account_sid",
+            "somleng_account_sid",
+            "twilio_auth_token",
+            "somleng_auth_token",
+            "permissions",
+            "created_at",
+            "updated_at",
+            "call_flow_logic",
+            "platform_provider_name",
+            "somleng_api_host",
+            "somleng_api_base_url",
+            "phone_calls_count",
             "contacts_count",
         ]
 
@@ -47,8 +59,9 @@ class AccountOutput(serializers.ModelSerializer):
 
 
 class AccountInput(serializers.Serializer):
-    platform_provider_name = serializers.ChoiceField(choices=PlatformProvider.values, required=False,
-                                                     allow_null=True)
+    platform_provider_name = serializers.ChoiceField(
+        choices=PlatformProvider.values, required=False, allow_null=True
+    )
     twilio_account_sid = serializers.CharField(required=False, allow_null=True)
     twilio_auth_token = serializers.CharField(required=False, allow_null=True)
     somleng_account_sid = serializers.CharField(required=False, allow_null=True)

@@ -48,8 +48,11 @@ class AccessTokenAuthentication(BaseAuthentication):
             # is not parsed for every request.
             data = request.data if request.content_type else {}
             token = next(
-                (data.get(name) for name in ("access_token", "bearer_token") if isinstance(data, dict)
-                 and isinstance(data.get(name), str)),
+                (
+                    data.get(name)
+                    for name in ("access_token", "bearer_token")
+                    if isinstance(data, dict) and isinstance(data.get(name), str)
+                ),
                 None,
             )
         if token is None:

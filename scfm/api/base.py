@@ -54,7 +54,9 @@ class ResourceViewSet(viewsets.ViewSet):
     # Responses, as `respond_with` gives them in the reference.
     def list(self, request, *args, **kwargs):
         queryset = apply_filters(
-            self.get_base_queryset(), nested_query_params(request.META.get("QUERY_STRING", "")).get("q"), self.filter_spec
+            self.get_base_queryset(),
+            nested_query_params(request.META.get("QUERY_STRING", "")).get("q"),
+            self.filter_spec,
         )
         items, headers = paginate(request, apply_sort(queryset, request.query_params.get("sort")))
         return Response(self.output_serializer_class(items, many=True).data, headers=headers)

@@ -18,7 +18,15 @@ class BatchOperationOutput(serializers.ModelSerializer):
     class Meta:
         model = BatchOperation
         fields = [
-            "id", "callout_id", "parameters", "metadata", "status", "created_at", "updated_at", "account_id", "type",
+            "id",
+            "callout_id",
+            "parameters",
+            "metadata",
+            "status",
+            "created_at",
+            "updated_at",
+            "account_id",
+            "type",
         ]
 
 
@@ -57,11 +65,11 @@ class BatchOperationViewSet(ResourceViewSet):
 
     def create(self, request, *args, **kwargs):
         data = self.input()
-        if "callout_id" in self.kwargs:
-            callout_id = self.parent_callout().pk
-        else:
-            callout_id = data.get("callout_id")
-        return self.created(populations.create_population(account=self.account, data=data, callout_id=callout_id))
+        # A path callout must be the caller's (else 404); a body callout_id is checked by the service.
+        callout_id = self.parent_callout().pk if "callout_id" in self.kwargs else data.get("callout_id")
+        return self.created(
+            populations.create_population(account=self.account, data=data, callout_id=callout_id)
+        )
 
     def update(self, request, *args, **kwargs):
         return self.updated(populations.update_population(population=self.get_object(), data=self.input()))
@@ -71,7 +79,9 @@ class BatchOperationViewSet(ResourceViewSet):
         return self.destroyed()
 
 
-@extend_schema(tags=["Batch operations"], request=BatchOperationEventInput, responses={201: BatchOperationOutput})
+@extend_schema(
+    tags=["Batch operations"], request=BatchOperationEventInput, responses={201: BatchOperationOutput}
+)
 class BatchOperationEventViewSet(ResourceViewSet):
     """`POST /api/batch_operations/:id/batch_operation_events`: queue a population."""
 
@@ -85,5 +95,7 @@ class BatchOperationEventViewSet(ResourceViewSet):
         return BatchOperation.objects.for_account(self.account)
 
     def create(self, request, *args, **kwargs):
-        population = populations.fire_population_event(population=self.get_object(), event=self.input().get("event"))
+        population = populations.fire_population_event(
+            population=self.get_object(), event=self.input().get("event")
+        )
         return self.created(population)

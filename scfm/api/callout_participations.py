@@ -18,8 +18,17 @@ class CalloutParticipationOutput(serializers.ModelSerializer):
     class Meta:
         model = CalloutParticipation
         fields = [
-            "id", "callout_id", "contact_id", "callout_population_id", "msisdn", "call_flow_logic", "metadata",
-            "created_at", "updated_at", "answered", "phone_calls_count",
+            "id",
+            "callout_id",
+            "contact_id",
+            "callout_population_id",
+            "msisdn",
+            "call_flow_logic",
+            "metadata",
+            "created_at",
+            "updated_at",
+            "answered",
+            "phone_calls_count",
         ]
 
 
@@ -31,8 +40,9 @@ class CalloutParticipationInput(serializers.Serializer):
     metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
 
 
-@extend_schema(tags=["Callout participations"], request=CalloutParticipationInput,
-               responses=CalloutParticipationOutput)
+@extend_schema(
+    tags=["Callout participations"], request=CalloutParticipationInput, responses=CalloutParticipationOutput
+)
 class CalloutParticipationViewSet(ResourceViewSet):
     resource = "callout_participations"
     output_serializer_class = CalloutParticipationOutput
@@ -44,7 +54,9 @@ class CalloutParticipationViewSet(ResourceViewSet):
         if "callout_id" in self.kwargs:
             participations = participations.filter(callout=self.parent_callout())
         elif "contact_id" in self.kwargs:
-            contact = get_object_or_404(Contact.objects.for_account(self.account), pk=self.kwargs["contact_id"])
+            contact = get_object_or_404(
+                Contact.objects.for_account(self.account), pk=self.kwargs["contact_id"]
+            )
             participations = participations.filter(contact=contact)
         return participations
 

@@ -19,17 +19,29 @@ class CalloutOutput(serializers.ModelSerializer):
     class Meta:
         model = Callout
         fields = [
-            "id", "status", "call_flow_logic", "metadata", "created_at", "updated_at", "account_id",
-            "audio_url", "settings", "created_by_id",
+            "id",
+            "status",
+            "call_flow_logic",
+            "metadata",
+            "created_at",
+            "updated_at",
+            "account_id",
+            "audio_url",
+            "settings",
+            "created_by_id",
         ]
 
 
 class CalloutInput(serializers.Serializer):
-    call_flow_logic = serializers.CharField(required=False, help_text="The call flow logic run for each call.")
+    call_flow_logic = serializers.CharField(
+        required=False, help_text="The call flow logic run for each call."
+    )
     audio_url = serializers.CharField(required=False, help_text="URL of an audio file played by PlayMessage.")
     metadata = HashField(required=False)
     metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
-    settings = HashField(required=False, help_text="Settings read by the call flow logic; replaced on update.")
+    settings = HashField(
+        required=False, help_text="Settings read by the call flow logic; replaced on update."
+    )
 
 
 class CalloutEventInput(serializers.Serializer):
@@ -46,7 +58,9 @@ class CalloutViewSet(ResourceViewSet):
     def get_base_queryset(self):
         callouts = Callout.objects.for_account(self.account)
         if "contact_id" in self.kwargs:
-            contact = get_object_or_404(Contact.objects.for_account(self.account), pk=self.kwargs["contact_id"])
+            contact = get_object_or_404(
+                Contact.objects.for_account(self.account), pk=self.kwargs["contact_id"]
+            )
             callouts = callouts.filter(callout_participations__contact=contact)
         return callouts
 

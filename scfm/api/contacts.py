@@ -36,7 +36,9 @@ class ContactViewSet(ResourceViewSet):
     def get_base_queryset(self):
         contacts = Contact.objects.for_account(self.account)
         if "callout_id" in self.kwargs:
-            callout = get_object_or_404(Callout.objects.for_account(self.account), pk=self.kwargs["callout_id"])
+            callout = get_object_or_404(
+                Callout.objects.for_account(self.account), pk=self.kwargs["callout_id"]
+            )
             contacts = contacts.filter(callout_participations__callout=callout)
         return contacts
 

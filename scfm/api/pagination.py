@@ -31,7 +31,9 @@ def paginate(request, queryset) -> tuple[list, dict[str, str]]:
 
 def _link_header(request, page: int, last_page: int) -> str:
     base = request.build_absolute_uri(request.path)
-    pairs = [(key, value) for key, values in request.query_params.lists() if key != "page" for value in values]
+    pairs = [
+        (key, value) for key, values in request.query_params.lists() if key != "page" for value in values
+    ]
 
     def url(number: int) -> str:
         return f"{base}?{urlencode([('page', str(number)), *pairs])}"

@@ -19,10 +19,27 @@ class PhoneCallOutput(serializers.ModelSerializer):
     class Meta:
         model = PhoneCall
         fields = [
-            "id", "callout_participation_id", "contact_id", "status", "msisdn", "remote_call_id", "remote_status",
-            "remote_direction", "remote_error_message", "metadata", "remote_response", "remote_queue_response",
-            "call_flow_logic", "remotely_queued_at", "created_at", "updated_at", "duration", "lock_version",
-            "account_id", "remote_status_fetch_queued_at", "callout_id",
+            "id",
+            "callout_participation_id",
+            "contact_id",
+            "status",
+            "msisdn",
+            "remote_call_id",
+            "remote_status",
+            "remote_direction",
+            "remote_error_message",
+            "metadata",
+            "remote_response",
+            "remote_queue_response",
+            "call_flow_logic",
+            "remotely_queued_at",
+            "created_at",
+            "updated_at",
+            "duration",
+            "lock_version",
+            "account_id",
+            "remote_status_fetch_queued_at",
+            "callout_id",
         ]
 
 
@@ -39,13 +56,18 @@ class PhoneCallViewSet(ResourceViewSet):
         # One parent at a time, most specific first, as the reference resolves nested routes.
         if "callout_participation_id" in self.kwargs:
             parent = get_object_or_404(
-                CalloutParticipation.objects.for_account(self.account), pk=self.kwargs["callout_participation_id"]
+                CalloutParticipation.objects.for_account(self.account),
+                pk=self.kwargs["callout_participation_id"],
             )
             calls = calls.filter(callout_participation=parent)
         elif "callout_id" in self.kwargs:
-            parent = get_object_or_404(Callout.objects.for_account(self.account), pk=self.kwargs["callout_id"])
+            parent = get_object_or_404(
+                Callout.objects.for_account(self.account), pk=self.kwargs["callout_id"]
+            )
             calls = calls.filter(callout=parent)
         elif "contact_id" in self.kwargs:
-            parent = get_object_or_404(Contact.objects.for_account(self.account), pk=self.kwargs["contact_id"])
+            parent = get_object_or_404(
+                Contact.objects.for_account(self.account), pk=self.kwargs["contact_id"]
+            )
             calls = calls.filter(contact=parent)
         return calls

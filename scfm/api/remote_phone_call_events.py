@@ -18,8 +18,16 @@ class RemotePhoneCallEventOutput(serializers.ModelSerializer):
     class Meta:
         model = RemotePhoneCallEvent
         fields = [
-            "id", "phone_call_id", "details", "metadata", "remote_call_id", "remote_direction", "call_flow_logic",
-            "created_at", "updated_at", "call_duration",
+            "id",
+            "phone_call_id",
+            "details",
+            "metadata",
+            "remote_call_id",
+            "remote_direction",
+            "call_flow_logic",
+            "created_at",
+            "updated_at",
+            "call_duration",
         ]
 
 
@@ -28,8 +36,9 @@ class RemotePhoneCallEventInput(serializers.Serializer):
     metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
 
 
-@extend_schema(tags=["Remote phone call events"], request=RemotePhoneCallEventInput,
-               responses=RemotePhoneCallEventOutput)
+@extend_schema(
+    tags=["Remote phone call events"], request=RemotePhoneCallEventInput, responses=RemotePhoneCallEventOutput
+)
 class RemotePhoneCallEventViewSet(ResourceViewSet):
     """Events are created by the provider's signed webhooks; clients may only annotate them."""
 

@@ -14,9 +14,9 @@ def specified_or_current_account(view) -> Account:
     account_id = view.kwargs.get("account_id")
     if account_id is None:
         data = view.request.data if view.request.method in ("POST", "PATCH", "PUT") else {}
-        account_id = (data.get("account_id") if isinstance(data, dict) else None) or view.request.query_params.get(
-            "account_id"
-        )
+        account_id = (
+            data.get("account_id") if isinstance(data, dict) else None
+        ) or view.request.query_params.get("account_id")
     if account_id in (None, ""):
         return account
     try:

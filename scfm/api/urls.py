@@ -45,20 +45,30 @@ def remote_phone_call_events(request, *args, **kwargs):
 
 
 urlpatterns = [
-    path("api/schema", SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
-         name="schema"),
-    path("api/docs", SpectacularSwaggerView.as_view(url_name="schema", authentication_classes=[],
-                                                     permission_classes=[]), name="api-docs"),
+    path(
+        "api/schema",
+        SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
+        name="schema",
+    ),
+    path(
+        "api/docs",
+        SpectacularSwaggerView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]),
+        name="api-docs",
+    ),
     *resource("accounts", AccountViewSet),
     nested("accounts", "account_id", "users", UserViewSet),
     nested("accounts", "account_id", "access_tokens", AccessTokenViewSet),
-    path("api/account", CurrentAccountViewSet.as_view({"get": "retrieve", "patch": "update", "put": "update"})),
+    path(
+        "api/account", CurrentAccountViewSet.as_view({"get": "retrieve", "patch": "update", "put": "update"})
+    ),
     *resource("access_tokens", AccessTokenViewSet),
     *resource("users", UserViewSet),
     nested("users", "user_id", "user_events", UserEventViewSet, CREATE),
     path("api/remote_phone_call_events", remote_phone_call_events),
-    path("api/remote_phone_call_events/<int:pk>",
-         RemotePhoneCallEventViewSet.as_view({"get": "retrieve", "patch": "update", "put": "update"})),
+    path(
+        "api/remote_phone_call_events/<int:pk>",
+        RemotePhoneCallEventViewSet.as_view({"get": "retrieve", "patch": "update", "put": "update"}),
+    ),
     *resource("contacts", ContactViewSet),
     nested("contacts", "contact_id", "callout_participations", CalloutParticipationViewSet),
     nested("contacts", "contact_id", "callouts", CalloutViewSet),
@@ -73,11 +83,17 @@ urlpatterns = [
     nested("callouts", "callout_id", "remote_phone_call_events", RemotePhoneCallEventViewSet),
     nested("callouts", "callout_id", "batch_operations", BatchOperationViewSet, COLLECTION),
     *resource("batch_operations", BatchOperationViewSet),
-    nested("batch_operations", "batch_operation_id", "batch_operation_events", BatchOperationEventViewSet, CREATE),
+    nested(
+        "batch_operations", "batch_operation_id", "batch_operation_events", BatchOperationEventViewSet, CREATE
+    ),
     *resource("callout_participations", CalloutParticipationViewSet, collection=READ_COLLECTION),
     nested("callout_participations", "callout_participation_id", "phone_calls", PhoneCallViewSet),
-    nested("callout_participations", "callout_participation_id", "remote_phone_call_events",
-           RemotePhoneCallEventViewSet),
+    nested(
+        "callout_participations",
+        "callout_participation_id",
+        "remote_phone_call_events",
+        RemotePhoneCallEventViewSet,
+    ),
     *resource("phone_calls", PhoneCallViewSet, collection=READ_COLLECTION, member=READ_MEMBER),
     nested("phone_calls", "phone_call_id", "remote_phone_call_events", RemotePhoneCallEventViewSet),
 ]

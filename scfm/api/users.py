@@ -43,7 +43,9 @@ class UserViewSet(ResourceViewSet):
         return User.objects.for_account(specified_or_current_account(self))
 
     def create(self, request, *args, **kwargs):
-        return self.created(services.create_user(account=specified_or_current_account(self), data=self.input()))
+        return self.created(
+            services.create_user(account=specified_or_current_account(self), data=self.input())
+        )
 
     def update(self, request, *args, **kwargs):
         return self.updated(services.update_user(user=self.get_object(), data=self.input()))

@@ -31,13 +31,13 @@ class Callout(TimeStampedModel):
 
 class BatchOperation(TimeStampedModel):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="batch_operations")
-    callout = models.ForeignKey(
-        Callout, null=True, on_delete=models.PROTECT, related_name="batch_operations"
-    )
+    callout = models.ForeignKey(Callout, null=True, on_delete=models.PROTECT, related_name="batch_operations")
     parameters = models.JSONField(default=dict)
     metadata = models.JSONField(default=dict)
     status = models.CharField(
-        max_length=32, choices=BatchOperationStatus.choices, default=BatchOperationStatus.PREVIEW,
+        max_length=32,
+        choices=BatchOperationStatus.choices,
+        default=BatchOperationStatus.PREVIEW,
         db_index=True,
     )
     type = models.CharField(max_length=255, default=CALLOUT_POPULATION)
@@ -81,8 +81,12 @@ class CalloutParticipation(TimeStampedModel):
     class Meta:
         db_table = "callout_participations"
         constraints = [
-            models.UniqueConstraint(fields=["callout", "contact"], name="participations_callout_contact_unique"),
-            models.UniqueConstraint(fields=["callout", "msisdn"], name="participations_callout_msisdn_unique"),
+            models.UniqueConstraint(
+                fields=["callout", "contact"], name="participations_callout_contact_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["callout", "msisdn"], name="participations_callout_msisdn_unique"
+            ),
         ]
 
     def __str__(self) -> str:

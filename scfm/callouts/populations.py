@@ -26,7 +26,9 @@ ACCOUNT_DEFAULT_PARAMETERS_KEY = "batch_operation_callout_population_parameters"
 def contacts_matching(*, account: Account, contact_filter_params: Any):
     """Return the account's contacts selected by a population's filter (the preview set)."""
     try:
-        return apply_filters(Contact.objects.for_account(account), contact_filter_params or {}, CONTACT_FILTERS)
+        return apply_filters(
+            Contact.objects.for_account(account), contact_filter_params or {}, CONTACT_FILTERS
+        )
     except ValidationFailed as error:
         raise ValidationFailed.single("contact_filter_params", "is invalid") from error
 
@@ -60,7 +62,9 @@ def create_population(*, account: Account, data: dict[str, Any], callout_id: Any
     if callout is None:
         errors.add("callout", "must exist")
     parameters = data.get("parameters", {})
-    defaults = account.settings.get(ACCOUNT_DEFAULT_PARAMETERS_KEY) if isinstance(account.settings, dict) else None
+    defaults = (
+        account.settings.get(ACCOUNT_DEFAULT_PARAMETERS_KEY) if isinstance(account.settings, dict) else None
+    )
     if isinstance(parameters, dict) and isinstance(defaults, dict):
         parameters = deep_merge(defaults, parameters)
     _validate_parameters(account, parameters, errors)
@@ -84,7 +88,9 @@ def update_population(*, population: BatchOperation, data: dict[str, Any]) -> Ba
             _validate_parameters(population.account, data["parameters"], errors)
             population.parameters = data["parameters"]
     if "metadata" in data:
-        population.metadata = merge_metadata(population.metadata, data["metadata"], data.get("metadata_merge_mode"))
+        population.metadata = merge_metadata(
+            population.metadata, data["metadata"], data.get("metadata_merge_mode")
+        )
         if not isinstance(population.metadata, dict):
             errors.add("metadata", "is invalid")
     errors.raise_if_any()
@@ -112,7 +118,9 @@ def fire_population_event(*, population: BatchOperation, event: Any) -> BatchOpe
         raise ValidationFailed.single("event", "is not included in the list")
     sources, target = BATCH_OPERATION_TRANSITIONS[event]
     now = timezone.now()
-    moved = BatchOperation.objects.filter(pk=population.pk, status__in=sources).update(status=target, updated_at=now)
+    moved = BatchOperation.objects.filter(pk=population.pk, status__in=sources).update(
+        status=target, updated_at=now
+    )
     if not moved:
         raise ValidationFailed.single("event", "is not included in the list")
     population.status, population.updated_at = target, now
@@ -128,9 +136,11 @@ def populate_callout(*, population: BatchOperation) -> int:
     """
     callout = population.callout
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    contacts = contacts_matching(
-        account=population.account, contact_filter_params=population.contact_filter_params
-    ).order_by().values("id", "msisdn")
+    contacts = (
+        contacts_matching(account=population.account, contact_filter_params=population.contact_filter_params)
+        .order_by()
+        .values("id", "msisdn")
+    )
     contacts_sql, contacts_params = contacts.query.sql_with_params()
     participations = connection.ops.quote_name(CalloutParticipation._meta.db_table)
     with connection.cursor() as cursor:
@@ -154,8 +164,9 @@ def populate_callout(*, population: BatchOperation) -> int:
                 (callout_participation_id, contact_id, status, msisdn, metadata, remote_response,
                  remote_queue_response, call_flow_logic, duration, lock_version, account_id, callout_id,
                  created_at, updated_at)
-            SELECT participation.id, participation.contact_id, 'created', participation.msisdn, '{{}}', '{{}}',
-                   '{{}}', participation.call_flow_logic, 0, 0, %s, participation.callout_id, %s, %s
+            SELECT participation.id, participation.contact_id, 'created', participation.msisdn,
+                   '{{}}', '{{}}', '{{}}', participation.call_flow_logic, 0, 0, %s,
+                   participation.callout_id, %s, %s
             FROM {participations} AS participation
             WHERE participation.callout_population_id = %s
               AND NOT EXISTS (

@@ -129,26 +129,39 @@ def create_participation(*, callout: Callout, data: dict[str, Any]) -> CalloutPa
     try:
         with transaction.atomic():
             participation = CalloutParticipation.objects.create(
-                callout=callout, contact=contact, msisdn=msisdn, call_flow_logic=call_flow_logic,
-                metadata=metadata, phone_calls_count=1,
+                callout=callout,
+                contact=contact,
+                msisdn=msisdn,
+                call_flow_logic=call_flow_logic,
+                metadata=metadata,
+                phone_calls_count=1,
             )
     except IntegrityError as error:  # a concurrent request added the same contact first
         raise ValidationFailed.single("contact", "has already been taken") from error
     PhoneCall.objects.create(
-        callout_participation=participation, callout=callout, contact=contact, account_id=callout.account_id,
-        msisdn=msisdn, call_flow_logic=call_flow_logic,
+        callout_participation=participation,
+        callout=callout,
+        contact=contact,
+        account_id=callout.account_id,
+        msisdn=msisdn,
+        call_flow_logic=call_flow_logic,
     )
     return participation
 
 
 @transaction.atomic
-def update_participation(*, participation: CalloutParticipation, data: dict[str, Any]) -> CalloutParticipation:
+def update_participation(
+    *, participation: CalloutParticipation, data: dict[str, Any]
+) -> CalloutParticipation:
     errors = Errors()
     if "msisdn" in data:
         msisdn = _participation_msisdn(data["msisdn"], errors)
-        if msisdn and participation.callout.callout_participations.exclude(pk=participation.pk).filter(
-            msisdn=msisdn
-        ).exists():
+        if (
+            msisdn
+            and participation.callout.callout_participations.exclude(pk=participation.pk)
+            .filter(msisdn=msisdn)
+            .exists()
+        ):
             errors.add("msisdn", "has already been taken")
         participation.msisdn = msisdn
     if "call_flow_logic" in data:
@@ -178,8 +191,10 @@ def max_phone_calls(account: Account, callout: Callout | None = None) -> int:
     if callout is not None and isinstance(callout.settings, dict):
         value = callout.settings.get("max_phone_calls_for_callout_participation")
     try:
-        limit = int(value) if value not in (None, "") else account.int_setting(
-            "max_phone_calls_for_callout_participation"
+        limit = (
+            int(value)
+            if value not in (None, "")
+            else account.int_setting("max_phone_calls_for_callout_participation")
         )
     except (TypeError, ValueError):
         limit = account.int_setting("max_phone_calls_for_callout_participation")

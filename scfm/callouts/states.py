@@ -28,7 +28,10 @@ class BatchOperationStatus(models.TextChoices):
 
 BATCH_OPERATION_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "queue": (frozenset({BatchOperationStatus.PREVIEW}), BatchOperationStatus.QUEUED),
-    "start": (frozenset({BatchOperationStatus.QUEUED, BatchOperationStatus.RUNNING}), BatchOperationStatus.RUNNING),
+    "start": (
+        frozenset({BatchOperationStatus.QUEUED, BatchOperationStatus.RUNNING}),
+        BatchOperationStatus.RUNNING,
+    ),
     "finish": (frozenset({BatchOperationStatus.RUNNING}), BatchOperationStatus.FINISHED),
 }
 # Only `queue` may be fired through the API and dashboard; the engine fires the others.

@@ -49,7 +49,9 @@ class RemotePhoneCallEventQuerySet(models.QuerySet):
 
 
 class RemotePhoneCallEvent(TimeStampedModel):
-    phone_call = models.ForeignKey(PhoneCall, on_delete=models.PROTECT, related_name="remote_phone_call_events")
+    phone_call = models.ForeignKey(
+        PhoneCall, on_delete=models.PROTECT, related_name="remote_phone_call_events"
+    )
     details = models.JSONField(default=dict)
     metadata = models.JSONField(default=dict)
     remote_call_id = models.CharField(max_length=255)

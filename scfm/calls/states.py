@@ -19,20 +19,38 @@ class PhoneCallStatus(models.TextChoices):
     EXPIRED = "expired"  # still queued at the provider an hour after hand-over
 
 
-FINAL_STATUSES = frozenset({
-    PhoneCallStatus.ERRORED, PhoneCallStatus.BUSY, PhoneCallStatus.FAILED, PhoneCallStatus.NOT_ANSWERED,
-    PhoneCallStatus.CANCELED, PhoneCallStatus.COMPLETED, PhoneCallStatus.EXPIRED,
-})
+FINAL_STATUSES = frozenset(
+    {
+        PhoneCallStatus.ERRORED,
+        PhoneCallStatus.BUSY,
+        PhoneCallStatus.FAILED,
+        PhoneCallStatus.NOT_ANSWERED,
+        PhoneCallStatus.CANCELED,
+        PhoneCallStatus.COMPLETED,
+        PhoneCallStatus.EXPIRED,
+    }
+)
 # `expired` is re-openable: a late callback tells what really happened. `queued` is included
 # because a provider's callback may arrive before the engine has recorded the hand-over.
-COMPLETABLE_STATUSES = frozenset({
-    PhoneCallStatus.CREATED, PhoneCallStatus.QUEUED, PhoneCallStatus.REMOTELY_QUEUED, PhoneCallStatus.IN_PROGRESS,
-    PhoneCallStatus.EXPIRED,
-})
-RETRY_STATUSES = frozenset({
-    PhoneCallStatus.NOT_ANSWERED, PhoneCallStatus.BUSY, PhoneCallStatus.FAILED,
-    PhoneCallStatus.CANCELED, PhoneCallStatus.EXPIRED, PhoneCallStatus.ERRORED,
-})
+COMPLETABLE_STATUSES = frozenset(
+    {
+        PhoneCallStatus.CREATED,
+        PhoneCallStatus.QUEUED,
+        PhoneCallStatus.REMOTELY_QUEUED,
+        PhoneCallStatus.IN_PROGRESS,
+        PhoneCallStatus.EXPIRED,
+    }
+)
+RETRY_STATUSES = frozenset(
+    {
+        PhoneCallStatus.NOT_ANSWERED,
+        PhoneCallStatus.BUSY,
+        PhoneCallStatus.FAILED,
+        PhoneCallStatus.CANCELED,
+        PhoneCallStatus.EXPIRED,
+        PhoneCallStatus.ERRORED,
+    }
+)
 
 REMOTE_STATUS_TO_STATUS = {
     "ringing": PhoneCallStatus.IN_PROGRESS,

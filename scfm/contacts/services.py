@@ -52,8 +52,10 @@ def create_contact(*, account: Account, data: dict[str, Any]) -> Contact:
 def update_contact(*, contact: Contact, data: dict[str, Any]) -> Contact:
     errors = Errors()
     msisdn = _validate_contact_input(data, errors)
-    if msisdn and msisdn != contact.msisdn and (
-        Contact.objects.for_account(contact.account_id).filter(msisdn=msisdn).exists()
+    if (
+        msisdn
+        and msisdn != contact.msisdn
+        and (Contact.objects.for_account(contact.account_id).filter(msisdn=msisdn).exists())
     ):
         errors.add("msisdn", "must be unique")
     errors.raise_if_any()
@@ -91,7 +93,9 @@ def upsert_contact(*, account: Account, data: dict[str, Any]) -> Contact:
 @transaction.atomic
 def delete_contact(*, contact: Contact) -> None:
     if contact.callout_participations.exists():
-        raise ValidationFailed.single("base", "Cannot delete record because dependent callout participations exist")
+        raise ValidationFailed.single(
+            "base", "Cannot delete record because dependent callout participations exist"
+        )
     if contact.phone_calls.exists():
         raise ValidationFailed.single("base", "Cannot delete record because dependent phone calls exist")
     contact.delete()

@@ -58,5 +58,5 @@ def handle_phone_call_event(request: HttpRequest, phone_call_id: int | None = No
 @csrf_exempt
 @require_POST
 def phone_call_event_webhook(request: HttpRequest, phone_call_id: int | None = None) -> HttpResponse:
-    """Serve `POST /twilio_webhooks/phone_call_events[/<phone_call_id>]` and `POST /api/remote_phone_call_events`."""
+    """Serve `POST /twilio_webhooks/phone_call_events[/<id>]` and `POST /api/remote_phone_call_events`."""
     return handle_phone_call_event(request, phone_call_id=phone_call_id)

@@ -9,8 +9,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_access_token(api):
-    response = api.post("/api/access_tokens", {"metadata": {"foo": "bar"}, "permissions": ["contacts_write"]},
-                        format="json")
+    response = api.post(
+        "/api/access_tokens", {"metadata": {"foo": "bar"}, "permissions": ["contacts_write"]}, format="json"
+    )
     assert response.status_code == 201
     body = response.json()
     assert response["Location"] == f"/api/access_tokens/{body['id']}"
@@ -28,14 +29,20 @@ def test_unknown_permission_is_422(api):
 
 def test_a_token_cannot_grant_what_it_does_not_hold(account):
     holder = factories.AccessTokenFactory(
-        resource_owner=account, permissions=permissions.names_to_mask(["access_tokens_write", "contacts_read"])
+        resource_owner=account,
+        permissions=permissions.names_to_mask(["access_tokens_write", "contacts_read"]),
     )
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {holder.token}")
     response = client.post("/api/access_tokens", {"permissions": ["contacts_write"]}, format="json")
     assert response.status_code == 422
-    assert client.post("/api/access_tokens", {"permissions": ["contacts_read"]}, format="json").status_code == 201
-    response = client.patch(f"/api/access_tokens/{holder.pk}", {"permissions": ["accounts_write"]}, format="json")
+    assert (
+        client.post("/api/access_tokens", {"permissions": ["contacts_read"]}, format="json").status_code
+        == 201
+    )
+    response = client.patch(
+        f"/api/access_tokens/{holder.pk}", {"permissions": ["accounts_write"]}, format="json"
+    )
     assert response.status_code == 422
 
 
@@ -47,8 +54,11 @@ def test_list_retrieve_update_delete(api):
     response = api.get(f"/api/access_tokens/{token.pk}")
     assert response["Location"] == f"/api/access_tokens/{token.pk}"
     assert response.json()["token"] == token.token
-    response = api.patch(f"/api/access_tokens/{token.pk}", {"metadata": {"foo": "baz"},
-                                                            "metadata_merge_mode": "replace"}, format="json")
+    response = api.patch(
+        f"/api/access_tokens/{token.pk}",
+        {"metadata": {"foo": "baz"}, "metadata_merge_mode": "replace"},
+        format="json",
+    )
     assert response.status_code == 204
     response = api.delete(f"/api/access_tokens/{token.pk}")
     assert response.status_code == 204
@@ -59,12 +69,15 @@ def test_delete_a_token_created_by_another_account(api, super_admin_api):
     token = factories.AccessTokenFactory(resource_owner=api.account, created_by=super_admin_api.account)
     response = api.delete(f"/api/access_tokens/{token.pk}")
     assert response.status_code == 422
-    assert response.json() == {"errors": {"base": ["Cannot delete record because the destroyer is not the creator"]}}
+    assert response.json() == {
+        "errors": {"base": ["Cannot delete record because the destroyer is not the creator"]}
+    }
 
 
 def test_super_admin_manages_tokens_of_another_account(super_admin_api, account):
-    response = super_admin_api.post("/api/access_tokens", {"account_id": account.pk, "permissions": ["contacts_read"]},
-                                    format="json")
+    response = super_admin_api.post(
+        "/api/access_tokens", {"account_id": account.pk, "permissions": ["contacts_read"]}, format="json"
+    )
     assert response.status_code == 201
     assert AccessToken.objects.get(pk=response.json()["id"]).resource_owner == account
     listing = super_admin_api.get(f"/api/accounts/{account.pk}/access_tokens")

@@ -8,12 +8,16 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-CHALLENGE = 'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"'
+CHALLENGE = (
+    'Bearer realm="Doorkeeper", error="invalid_token", error_description="The access token is invalid"'
+)
 
 
 @pytest.fixture
 def token(account):
-    return factories.AccessTokenFactory(resource_owner=account, permissions=permissions.names_to_mask(["contacts_read"]))
+    return factories.AccessTokenFactory(
+        resource_owner=account, permissions=permissions.names_to_mask(["contacts_read"])
+    )
 
 
 def test_bearer_header(token):
@@ -32,8 +36,12 @@ def test_token_parameters(token, param):
 
 
 def test_token_in_the_body(account):
-    token = factories.AccessTokenFactory(resource_owner=account, permissions=permissions.names_to_mask(["contacts_write"]))
-    response = APIClient().post("/api/contacts", {"msisdn": "+855972345678", "access_token": token.token}, format="json")
+    token = factories.AccessTokenFactory(
+        resource_owner=account, permissions=permissions.names_to_mask(["contacts_write"])
+    )
+    response = APIClient().post(
+        "/api/contacts", {"msisdn": "+855972345678", "access_token": token.token}, format="json"
+    )
     assert response.status_code == 201
 
 
@@ -47,8 +55,12 @@ def test_missing_or_unknown_token_is_401_with_challenge(db, header):
 
 
 def test_lacking_permission_is_a_bare_401(token):
-    response = APIClient().post("/api/contacts", {"msisdn": "+855972345678"}, format="json",
-                                HTTP_AUTHORIZATION=f"Bearer {token.token}")
+    response = APIClient().post(
+        "/api/contacts",
+        {"msisdn": "+855972345678"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {token.token}",
+    )
     assert response.status_code == 401
     assert response.content == b""
     assert "WWW-Authenticate" not in response

@@ -7,14 +7,28 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_callout(api):
-    body = {"call_flow_logic": "CallFlowLogic::HelloWorld", "audio_url": "https://www.example.com/sample.mp3",
-            "metadata": {"foo": "bar"}, "settings": {"external_service_1": {"foo": "bar"}}}
+    body = {
+        "call_flow_logic": "CallFlowLogic::HelloWorld",
+        "audio_url": "https://www.example.com/sample.mp3",
+        "metadata": {"foo": "bar"},
+        "settings": {"external_service_1": {"foo": "bar"}},
+    }
     response = api.post("/api/callouts", body, format="json")
     assert response.status_code == 201
     data = response.json()
     assert response["Location"] == f"/api/callouts/{data['id']}"
-    assert list(data) == ["id", "status", "call_flow_logic", "metadata", "created_at", "updated_at", "account_id",
-                          "audio_url", "settings", "created_by_id"]
+    assert list(data) == [
+        "id",
+        "status",
+        "call_flow_logic",
+        "metadata",
+        "created_at",
+        "updated_at",
+        "account_id",
+        "audio_url",
+        "settings",
+        "created_by_id",
+    ]
     assert data["status"] == "initialized"
     assert data["settings"] == {"external_service_1": {"foo": "bar"}}
     assert data["created_by_id"] is None
@@ -23,7 +37,9 @@ def test_create_callout(api):
 def test_create_callout_defaults_to_the_account_call_flow(api):
     api.account.call_flow_logic = "CallFlowLogic::PlayMessage"
     api.account.save()
-    assert api.post("/api/callouts", {}, format="json").json()["call_flow_logic"] == "CallFlowLogic::PlayMessage"
+    assert (
+        api.post("/api/callouts", {}, format="json").json()["call_flow_logic"] == "CallFlowLogic::PlayMessage"
+    )
 
 
 def test_create_callout_with_unknown_call_flow(api):
@@ -34,8 +50,11 @@ def test_create_callout_with_unknown_call_flow(api):
 
 def test_update_callout_replaces_metadata_and_settings(api):
     callout = factories.CalloutFactory(account=api.account, metadata={"a": 1}, settings={"x": 1})
-    response = api.patch(f"/api/callouts/{callout.pk}", {"metadata": {"bar": "foo"}, "metadata_merge_mode": "replace",
-                                                        "settings": {"y": 2}}, format="json")
+    response = api.patch(
+        f"/api/callouts/{callout.pk}",
+        {"metadata": {"bar": "foo"}, "metadata_merge_mode": "replace", "settings": {"y": 2}},
+        format="json",
+    )
     assert response.status_code == 204
     callout.refresh_from_db()
     assert callout.metadata == {"bar": "foo"}
@@ -60,8 +79,14 @@ def test_delete_callout_with_participations_is_422(api):
 
 @pytest.mark.parametrize(
     ("status", "event", "target"),
-    [("initialized", "start", "running"), ("running", "pause", "paused"), ("paused", "resume", "running"),
-     ("stopped", "resume", "running"), ("running", "stop", "stopped"), ("paused", "stop", "stopped")],
+    [
+        ("initialized", "start", "running"),
+        ("running", "pause", "paused"),
+        ("paused", "resume", "running"),
+        ("stopped", "resume", "running"),
+        ("running", "stop", "stopped"),
+        ("paused", "stop", "stopped"),
+    ],
 )
 def test_callout_events(api, status, event, target):
     callout = factories.CalloutFactory(account=api.account, status=status)
@@ -73,8 +98,16 @@ def test_callout_events(api, status, event, target):
     assert callout.status == target
 
 
-@pytest.mark.parametrize(("status", "event"), [("running", "start"), ("initialized", "pause"),
-                                               ("initialized", "stop"), ("running", "resume"), ("running", "dance")])
+@pytest.mark.parametrize(
+    ("status", "event"),
+    [
+        ("running", "start"),
+        ("initialized", "pause"),
+        ("initialized", "stop"),
+        ("running", "resume"),
+        ("running", "dance"),
+    ],
+)
 def test_callout_event_not_allowed(api, status, event):
     callout = factories.CalloutFactory(account=api.account, status=status)
     response = api.post(f"/api/callouts/{callout.pk}/callout_events", {"event": event}, format="json")
@@ -84,8 +117,9 @@ def test_callout_event_not_allowed(api, status, event):
 
 
 def test_list_callouts_filtered_and_for_a_contact(api):
-    participation = factories.CalloutParticipationFactory(callout__account=api.account,
-                                                          callout__metadata={"foo": "bar"})
+    participation = factories.CalloutParticipationFactory(
+        callout__account=api.account, callout__metadata={"foo": "bar"}
+    )
     factories.CalloutFactory(account=api.account, status="running")
     assert api.get("/api/callouts?q[metadata][foo]=bar")["Total"] == "1"
     assert api.get("/api/callouts?q[status]=running,paused")["Total"] == "1"

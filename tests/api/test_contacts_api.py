@@ -7,8 +7,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_contact_normalises_msisdn(api):
-    response = api.post("/api/contacts", {"msisdn": "252662345999", "metadata": {"gender": "f", "name": "Kate"}},
-                        format="json")
+    response = api.post(
+        "/api/contacts",
+        {"msisdn": "252662345999", "metadata": {"gender": "f", "name": "Kate"}},
+        format="json",
+    )
     assert response.status_code == 201
     body = response.json()
     assert response["Location"] == f"/api/contacts/{body['id']}"
@@ -20,15 +23,19 @@ def test_create_contact_normalises_msisdn(api):
 
 
 def test_create_contact_from_a_form_encoded_body(api):
-    response = api.post("/api/contacts", "msisdn=%2B855972345678&metadata[name]=Alice&metadata[address][city]=PP",
-                        content_type="application/x-www-form-urlencoded")
+    response = api.post(
+        "/api/contacts",
+        "msisdn=%2B855972345678&metadata[name]=Alice&metadata[address][city]=PP",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.status_code == 201
     assert response.json()["metadata"] == {"name": "Alice", "address": {"city": "PP"}}
 
 
 def test_create_contact_with_json_body_sent_as_form_like_curl_does(api):
-    response = api.post("/api/contacts", '{"msisdn": "+855972345678"}',
-                        content_type="application/x-www-form-urlencoded")
+    response = api.post(
+        "/api/contacts", '{"msisdn": "+855972345678"}', content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 201
 
 
@@ -40,8 +47,10 @@ def test_create_contact_with_json_body_sent_as_form_like_curl_does(api):
         ({"msisdn": ""}, {"msisdn": ["must be filled"]}),
         ({"msisdn": "+855972345678", "metadata": {}}, {"metadata": ["must be filled"]}),
         ({"msisdn": "+855972345678", "metadata": "x"}, {"metadata": ["must be a hash"]}),
-        ({"msisdn": "+855972345678", "metadata_merge_mode": "x"},
-         {"metadata_merge_mode": ["must be one of: replace, merge, deep_merge"]}),
+        (
+            {"msisdn": "+855972345678", "metadata_merge_mode": "x"},
+            {"metadata_merge_mode": ["must be one of: replace, merge, deep_merge"]},
+        ),
     ],
 )
 def test_create_invalid_contact(api, body, errors):
@@ -60,8 +69,11 @@ def test_create_duplicate_contact_is_422(api):
 
 def test_update_contact_replaces_metadata(api):
     contact = factories.ContactFactory(account=api.account, metadata={"gender": "f", "name": "Sok"})
-    response = api.patch(f"/api/contacts/{contact.pk}", {"metadata": {"name": "Kate"}, "metadata_merge_mode": "replace"},
-                         format="json")
+    response = api.patch(
+        f"/api/contacts/{contact.pk}",
+        {"metadata": {"name": "Kate"}, "metadata_merge_mode": "replace"},
+        format="json",
+    )
     assert response.status_code == 204
     assert response["Location"] == f"/api/contacts/{contact.pk}"
     contact.refresh_from_db()
@@ -77,7 +89,9 @@ def test_update_contact_merges_and_deep_merges(api):
     assert contact.metadata == {"a": "b", "foo": "baz", "baz": {"x": [4, 5, 6]}, "bar": "baz"}
     contact.metadata = existing
     contact.save()
-    api.patch(f"/api/contacts/{contact.pk}", {"metadata": new, "metadata_merge_mode": "deep_merge"}, format="json")
+    api.patch(
+        f"/api/contacts/{contact.pk}", {"metadata": new, "metadata_merge_mode": "deep_merge"}, format="json"
+    )
     contact.refresh_from_db()
     assert contact.metadata == {"a": "b", "foo": "baz", "baz": {"c": [1, 2, 3], "x": [4, 5, 6]}, "bar": "baz"}
 
@@ -98,12 +112,18 @@ def test_update_contact_msisdn_to_an_existing_one_is_422_not_500(api):
 
 
 def test_contact_data_creates_then_updates(api):
-    first = api.post("/api/contact_data", {"msisdn": "252662346003", "metadata": {"gender": "f", "name": "Kate"}},
-                     format="json")
+    first = api.post(
+        "/api/contact_data",
+        {"msisdn": "252662346003", "metadata": {"gender": "f", "name": "Kate"}},
+        format="json",
+    )
     assert first.status_code == 201
     assert first["Location"] == f"/api/contacts/{first.json()['id']}"
-    second = api.post("/api/contact_data", {"msisdn": "+252662346003", "metadata": {"name": "Sok"},
-                                            "metadata_merge_mode": "replace"}, format="json")
+    second = api.post(
+        "/api/contact_data",
+        {"msisdn": "+252662346003", "metadata": {"name": "Sok"}, "metadata_merge_mode": "replace"},
+        format="json",
+    )
     assert second.status_code == 201
     assert second.json()["id"] == first.json()["id"]
     assert second.json()["metadata"] == {"name": "Sok"}
@@ -152,8 +172,10 @@ def test_list_contacts_only_of_own_account(api, other_account):
 def test_filter_contacts_by_any_of_registered_districts(api):
     match = factories.ContactFactory(account=api.account, metadata={"registered_districts": ["1401"]})
     factories.ContactFactory(account=api.account, metadata={"registered_districts": ["1201"]})
-    response = api.get("/api/contacts?q[metadata][registered_districts.any][]=1402"
-                       "&q[metadata][registered_districts.any][]=1401")
+    response = api.get(
+        "/api/contacts?q[metadata][registered_districts.any][]=1402"
+        "&q[metadata][registered_districts.any][]=1401"
+    )
     assert response.json()[0]["id"] == match.pk
     assert response["Total"] == "1"
 

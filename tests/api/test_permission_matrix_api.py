@@ -70,8 +70,11 @@ ENDPOINTS = [
     ("get", "/api/callout_participations/{participation.pk}", "callout_participations_read"),
     ("patch", "/api/callout_participations/{participation.pk}", "callout_participations_write"),
     ("get", "/api/callout_participations/{participation.pk}/phone_calls", "phone_calls_read"),
-    ("get", "/api/callout_participations/{participation.pk}/remote_phone_call_events",
-     "remote_phone_call_events_read"),
+    (
+        "get",
+        "/api/callout_participations/{participation.pk}/remote_phone_call_events",
+        "remote_phone_call_events_read",
+    ),
     ("get", "/api/phone_calls", "phone_calls_read"),
     ("get", "/api/phone_calls/{call.pk}", "phone_calls_read"),
     ("get", "/api/phone_calls/{call.pk}/remote_phone_call_events", "remote_phone_call_events_read"),

@@ -21,11 +21,20 @@ def populated(api):
     return api
 
 
-@pytest.mark.parametrize("url", [
-    "/api/contacts", "/api/callouts", "/api/callout_participations", "/api/batch_operations", "/api/phone_calls",
-    "/api/remote_phone_call_events", "/api/users", "/api/access_tokens",
-    "/api/contacts?q[metadata][a]&q[created_at_after]=2020-01-01",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/contacts",
+        "/api/callouts",
+        "/api/callout_participations",
+        "/api/batch_operations",
+        "/api/phone_calls",
+        "/api/remote_phone_call_events",
+        "/api/users",
+        "/api/access_tokens",
+        "/api/contacts?q[metadata][a]&q[created_at_after]=2020-01-01",
+    ],
+)
 def test_list_query_budget(populated, django_assert_num_queries, url):
     with django_assert_num_queries(BUDGET):
         assert populated.get(url).status_code == 200

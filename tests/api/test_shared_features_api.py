@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def test_filtering_sorting_and_pagination(api):
     yesterday = timezone.now() - datetime.timedelta(days=2)
-    old = factories.ContactFactory(account=api.account, metadata={"gender": "f", "date_of_birth": "2022-01-15"})
+    old = factories.ContactFactory(
+        account=api.account, metadata={"gender": "f", "date_of_birth": "2022-01-15"}
+    )
     Contact.objects.filter(pk=old.pk).update(created_at=yesterday)
     matching = [
         factories.ContactFactory(account=api.account, metadata={"gender": "f", "date_of_birth": "2022-01-15"})
@@ -60,7 +62,10 @@ def test_bad_per_page_falls_back_to_default(api, per_page):
 
 
 def test_sort_ascending_by_id(api):
-    first, second = factories.ContactFactory(account=api.account), factories.ContactFactory(account=api.account)
+    first, second = (
+        factories.ContactFactory(account=api.account),
+        factories.ContactFactory(account=api.account),
+    )
     response = api.get("/api/contacts?sort=id")
     assert [item["id"] for item in response.json()] == [first.pk, second.pk]
 

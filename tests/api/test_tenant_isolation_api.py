@@ -24,28 +24,38 @@ def foreign(other_account):
 
 
 MEMBER_ROUTES = [
-    ("get", "/api/contacts/{contact.pk}"), ("patch", "/api/contacts/{contact.pk}"),
+    ("get", "/api/contacts/{contact.pk}"),
+    ("patch", "/api/contacts/{contact.pk}"),
     ("delete", "/api/contacts/{contact.pk}"),
-    ("get", "/api/callouts/{callout.pk}"), ("patch", "/api/callouts/{callout.pk}"),
-    ("delete", "/api/callouts/{callout.pk}"), ("post", "/api/callouts/{callout.pk}/callout_events"),
+    ("get", "/api/callouts/{callout.pk}"),
+    ("patch", "/api/callouts/{callout.pk}"),
+    ("delete", "/api/callouts/{callout.pk}"),
+    ("post", "/api/callouts/{callout.pk}/callout_events"),
     ("post", "/api/callouts/{callout.pk}/callout_participations"),
     ("post", "/api/callouts/{callout.pk}/batch_operations"),
     ("get", "/api/callout_participations/{participation.pk}"),
     ("patch", "/api/callout_participations/{participation.pk}"),
     ("delete", "/api/callout_participations/{participation.pk}"),
-    ("get", "/api/batch_operations/{population.pk}"), ("patch", "/api/batch_operations/{population.pk}"),
+    ("get", "/api/batch_operations/{population.pk}"),
+    ("patch", "/api/batch_operations/{population.pk}"),
     ("delete", "/api/batch_operations/{population.pk}"),
     ("post", "/api/batch_operations/{population.pk}/batch_operation_events"),
     ("get", "/api/phone_calls/{call.pk}"),
-    ("get", "/api/remote_phone_call_events/{event.pk}"), ("patch", "/api/remote_phone_call_events/{event.pk}"),
-    ("get", "/api/users/{user.pk}"), ("patch", "/api/users/{user.pk}"), ("delete", "/api/users/{user.pk}"),
+    ("get", "/api/remote_phone_call_events/{event.pk}"),
+    ("patch", "/api/remote_phone_call_events/{event.pk}"),
+    ("get", "/api/users/{user.pk}"),
+    ("patch", "/api/users/{user.pk}"),
+    ("delete", "/api/users/{user.pk}"),
     ("post", "/api/users/{user.pk}/user_events"),
-    ("get", "/api/access_tokens/{token.pk}"), ("patch", "/api/access_tokens/{token.pk}"),
+    ("get", "/api/access_tokens/{token.pk}"),
+    ("patch", "/api/access_tokens/{token.pk}"),
     ("delete", "/api/access_tokens/{token.pk}"),
-    ("get", "/api/contacts/{contact.pk}/callouts"), ("get", "/api/contacts/{contact.pk}/phone_calls"),
+    ("get", "/api/contacts/{contact.pk}/callouts"),
+    ("get", "/api/contacts/{contact.pk}/phone_calls"),
     ("get", "/api/contacts/{contact.pk}/callout_participations"),
     ("get", "/api/contacts/{contact.pk}/remote_phone_call_events"),
-    ("get", "/api/callouts/{callout.pk}/contacts"), ("get", "/api/callouts/{callout.pk}/phone_calls"),
+    ("get", "/api/callouts/{callout.pk}/contacts"),
+    ("get", "/api/callouts/{callout.pk}/phone_calls"),
     ("get", "/api/callouts/{callout.pk}/callout_participations"),
     ("get", "/api/callouts/{callout.pk}/batch_operations"),
     ("get", "/api/callouts/{callout.pk}/remote_phone_call_events"),
@@ -55,8 +65,14 @@ MEMBER_ROUTES = [
 ]
 
 LIST_ROUTES = [
-    "/api/contacts", "/api/callouts", "/api/callout_participations", "/api/batch_operations", "/api/phone_calls",
-    "/api/remote_phone_call_events", "/api/users", "/api/access_tokens",
+    "/api/contacts",
+    "/api/callouts",
+    "/api/callout_participations",
+    "/api/batch_operations",
+    "/api/phone_calls",
+    "/api/remote_phone_call_events",
+    "/api/users",
+    "/api/access_tokens",
 ]
 
 
@@ -77,21 +93,30 @@ def test_lists_show_only_own_records(api, foreign, url):
 
 def test_participation_with_a_foreign_contact_is_refused(api, foreign):
     callout = factories.CalloutFactory(account=api.account)
-    response = api.post(f"/api/callouts/{callout.pk}/callout_participations",
-                        {"contact_id": foreign["contact"].pk}, format="json")
+    response = api.post(
+        f"/api/callouts/{callout.pk}/callout_participations",
+        {"contact_id": foreign["contact"].pk},
+        format="json",
+    )
     assert response.status_code == 422
     assert response.json()["errors"]["contact"] == ["must exist"]
 
 
 def test_population_of_a_foreign_callout_is_refused(api, foreign):
-    response = api.post("/api/batch_operations", {"callout_id": foreign["callout"].pk,
-                                                  "type": "BatchOperation::CalloutPopulation"}, format="json")
+    response = api.post(
+        "/api/batch_operations",
+        {"callout_id": foreign["callout"].pk, "type": "BatchOperation::CalloutPopulation"},
+        format="json",
+    )
     assert response.status_code == 422
     assert response.json() == {"errors": {"callout": ["must exist"]}}
 
 
 def test_non_super_admin_account_id_is_ignored(api, foreign):
-    response = api.post("/api/users", {"email": "new@example.com", "password": "secret123",
-                                       "account_id": foreign["user"].account_id}, format="json")
+    response = api.post(
+        "/api/users",
+        {"email": "new@example.com", "password": "secret123", "account_id": foreign["user"].account_id},
+        format="json",
+    )
     assert response.status_code == 201
     assert response.json()["account_id"] == api.account.pk

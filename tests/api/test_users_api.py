@@ -8,8 +8,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_create_user(api):
-    response = api.post("/api/users", {"email": "user22@example.com", "password": "secret123",
-                                       "metadata": {"foo": "bar"}}, format="json")
+    response = api.post(
+        "/api/users",
+        {"email": "user22@example.com", "password": "secret123", "metadata": {"foo": "bar"}},
+        format="json",
+    )
     assert response.status_code == 201
     body = response.json()
     assert response["Location"] == f"/api/users/{body['id']}"
@@ -20,11 +23,17 @@ def test_create_user(api):
     assert user.role == "admin"  # the account's first user administers it
 
 
-@pytest.mark.parametrize(("body", "errors"), [
-    ({}, {"password": ["can't be blank"], "email": ["can't be blank"]}),
-    ({"email": "nope", "password": "secret123"}, {"email": ["is invalid"]}),
-    ({"email": "a@example.com", "password": "123"}, {"password": ["is too short (minimum is 6 characters)"]}),
-])
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({}, {"password": ["can't be blank"], "email": ["can't be blank"]}),
+        ({"email": "nope", "password": "secret123"}, {"email": ["is invalid"]}),
+        (
+            {"email": "a@example.com", "password": "123"},
+            {"password": ["is too short (minimum is 6 characters)"]},
+        ),
+    ],
+)
 def test_create_invalid_user(api, body, errors):
     response = api.post("/api/users", body, format="json")
     assert response.status_code == 422
@@ -39,8 +48,11 @@ def test_duplicate_email(api):
 
 def test_update_and_delete_user(api):
     user = factories.UserFactory(account=api.account, metadata={"a": 1})
-    response = api.patch(f"/api/users/{user.pk}", {"metadata": {"bar": "foo"}, "metadata_merge_mode": "replace",
-                                                   "password": "newsecret"}, format="json")
+    response = api.patch(
+        f"/api/users/{user.pk}",
+        {"metadata": {"bar": "foo"}, "metadata_merge_mode": "replace", "password": "newsecret"},
+        format="json",
+    )
     assert response.status_code == 204
     user.refresh_from_db()
     assert user.metadata == {"bar": "foo"}
@@ -79,8 +91,11 @@ def test_unknown_user_event(api):
 
 
 def test_super_admin_creates_and_lists_users_of_another_account(super_admin_api, account):
-    response = super_admin_api.post("/api/users", {"email": "x@example.com", "password": "secret123",
-                                                   "account_id": account.pk}, format="json")
+    response = super_admin_api.post(
+        "/api/users",
+        {"email": "x@example.com", "password": "secret123", "account_id": account.pk},
+        format="json",
+    )
     assert response.json()["account_id"] == account.pk
     listing = super_admin_api.get(f"/api/accounts/{account.pk}/users")
     assert [item["id"] for item in listing.json()] == [response.json()["id"]]

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db(transaction=False)
 def population(account):
     callout = factories.CalloutFactory(account=account, call_flow_logic="CallFlowLogic::PlayMessage")
     return factories.BatchOperationFactory(
-        callout=callout, status="running",
+        callout=callout,
+        status="running",
         parameters={"contact_filter_params": {"metadata": {"gender": "f"}}},
     )
 
@@ -34,7 +35,11 @@ def test_adds_matching_contacts_with_a_first_call(population, account, other_acc
         assert participation.answered is False
         call = participation.phone_calls.get()
         assert (call.status, call.account_id, call.callout_id, call.msisdn) == (
-            "created", account.pk, population.callout_id, participation.msisdn)
+            "created",
+            account.pk,
+            population.callout_id,
+            participation.msisdn,
+        )
 
 
 def test_running_again_is_harmless(population, account):
@@ -48,7 +53,8 @@ def test_running_again_is_harmless(population, account):
 
 def test_skips_contacts_already_in_the_callout(population, account):
     existing = factories.CalloutParticipationFactory(
-        callout=population.callout, contact=factories.ContactFactory(account=account, metadata={"gender": "f"})
+        callout=population.callout,
+        contact=factories.ContactFactory(account=account, metadata={"gender": "f"}),
     )
     assert populate_callout(population=population) == 0
     assert existing.phone_calls.count() == 0  # only this population's participations get calls

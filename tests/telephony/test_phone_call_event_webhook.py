@@ -5,7 +5,6 @@ import pytest
 from scfm.calls.models import PhoneCall, RemotePhoneCallEvent
 from scfm.calls.states import PhoneCallStatus
 from scfm.contacts.models import Contact
-from scfm.telephony import webhooks
 from tests import factories
 from tests.telephony.conftest import (
     LEGACY_WEBHOOK_PATH,

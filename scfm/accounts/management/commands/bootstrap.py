@@ -16,13 +16,16 @@ class Command(BaseCommand):
             return
         account = services.create_account(super_admin=True)
         token = services.create_access_token(
-            account=account, created_by=account, data={"permissions": mask_to_names(ALL_TOKEN_PERMISSIONS_MASK)}
+            account=account,
+            created_by=account,
+            data={"permissions": mask_to_names(ALL_TOKEN_PERMISSIONS_MASK)},
         )
         self.stdout.write(
             "\nCreated the super-admin account "
             f"{account.pk}.\n"
             f"  Access token: {token.token}\n"
-            f"  API:          {base}/api   (try: curl -H 'Authorization: Bearer {token.token}' {base}/api/account)\n"
+            f"  API:          {base}/api\n"
+            f"  Try:          curl -H 'Authorization: Bearer {token.token}' {base}/api/account\n"
             f"  API docs:     {base}/api/docs\n"
             f"  Admin:        {base}/admin/\n"
             "Keep the token: it is shown once here (and through the API to holders of access_tokens_read).\n"

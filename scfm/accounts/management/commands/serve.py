@@ -21,8 +21,20 @@ class Command(BaseCommand):
         os.execv(
             sys.executable,
             [
-                sys.executable, "-m", "granian", "--interface", "wsgi", "--host", options["host"],
-                "--port", str(options["port"]), "--workers", str(options["workers"]),
-                "--blocking-threads", "4", "--no-ws", "config.wsgi:application",
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--host",
+                options["host"],
+                "--port",
+                str(options["port"]),
+                "--workers",
+                str(options["workers"]),
+                "--blocking-threads",
+                "4",
+                "--no-ws",
+                "config.wsgi:application",
             ],
         )
