@@ -62,8 +62,9 @@ def apply_filters(
     return queryset.filter(*conditions)
 
 
-def _conditions(model: type[models.Model], q: Mapping[str, Any], spec: FilterSpec, prefix: str,
-                errors: list[str]) -> list[Any]:
+def _conditions(
+    model: type[models.Model], q: Mapping[str, Any], spec: FilterSpec, prefix: str, errors: list[str]
+) -> list[Any]:
     """Return the conditions `q` asks for on `model`, appending a message per bad value to `errors`."""
     conditions: list[Any] = []
 

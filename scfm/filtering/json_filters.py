@@ -145,13 +145,21 @@ class PostgresJson:
             return compose(
                 "{k} = 'string' AND ({n} #>> '{}') ~ {re} "
                 "AND substr({n} #>> '{}', 1, 10) COLLATE \"C\" {c} {b}",
-                k=kind, n=node, re=param(DATE_PREFIX), c=comparison, b=param(term.bound),
+                k=kind,
+                n=node,
+                re=param(DATE_PREFIX),
+                c=comparison,
+                b=param(term.bound),
             )
         return compose(
             "CASE WHEN {k} = 'number' THEN ({n})::numeric "
             "WHEN {k} = 'string' AND ({n} #>> '{}') ~ {re} THEN ({n} #>> '{}')::numeric END "
             "{c} {b}::numeric",
-            k=kind, n=node, re=param(NUMERIC_TEXT), c=comparison, b=param(str(term.bound)),
+            k=kind,
+            n=node,
+            re=param(NUMERIC_TEXT),
+            c=comparison,
+            b=param(str(term.bound)),
         )
 
     @staticmethod
@@ -191,19 +199,29 @@ class SqliteJson:
             return compose(
                 "{k} = 'array' AND EXISTS (SELECT 1 FROM json_each({b}, {p}) AS scfm_element "
                 "WHERE scfm_element.type = 'text' AND scfm_element.value IN ({v}))",
-                k=kind, v=texts, **parts,
+                k=kind,
+                v=texts,
+                **parts,
             )
         comparison = Sql(COMPARISONS[op])
         value = compose("({b} ->> {p})", **parts)
         if term.kind == "date":
             return compose(
                 "{k} = 'text' AND {v} REGEXP {re} AND substr({v}, 1, 10) {c} {b}",
-                k=kind, v=value, re=param(DATE_PREFIX), c=comparison, b=param(term.bound),
+                k=kind,
+                v=value,
+                re=param(DATE_PREFIX),
+                c=comparison,
+                b=param(term.bound),
             )
         return compose(
             "CASE WHEN {k} IN ('integer', 'real') THEN {v} "
             "WHEN {k} = 'text' AND {v} REGEXP {re} THEN CAST({v} AS NUMERIC) END {c} {b}",
-            k=kind, v=value, re=param(NUMERIC_TEXT), c=comparison, b=param(sqlite_number(term.bound)),
+            k=kind,
+            v=value,
+            re=param(NUMERIC_TEXT),
+            c=comparison,
+            b=param(sqlite_number(term.bound)),
         )
 
     @staticmethod
@@ -226,7 +244,9 @@ class SqliteJson:
                 "ELSE scfm_child.value END "
                 "FROM json_each(CASE WHEN json_type({b}, {p}) = 'object' THEN {b} -> {p} END) AS scfm_child "
                 "WHERE scfm_child.key = {k})",
-                b=base, p=param(json_path), k=param(segment),
+                b=base,
+                p=param(json_path),
+                k=param(segment),
             )
             json_path = "$"
         return base, json_path

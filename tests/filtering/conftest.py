@@ -23,8 +23,9 @@ def matching(account):
     """Return the positions (in `created`) of contacts that `q[metadata]` selects."""
 
     def select(created: list[Contact], metadata_filter) -> list[int]:
-        queryset = apply_filters(Contact.objects.for_account(account), {"metadata": metadata_filter},
-                                 CONTACT_FILTERS)
+        queryset = apply_filters(
+            Contact.objects.for_account(account), {"metadata": metadata_filter}, CONTACT_FILTERS
+        )
         ids = set(queryset.values_list("id", flat=True))
         return [index for index, contact in enumerate(created) if contact.id in ids]
 

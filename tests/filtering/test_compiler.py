@@ -48,10 +48,12 @@ def test_exact_lists_split_on_commas_and_drop_blanks(account):
     factories.CalloutFactory(account=account, status="paused")
     callouts = Callout.objects.all()
     assert ids(apply_filters(callouts, {"status": " running , stopped,,"}, specs.CALLOUT_FILTERS)) == {
-        running.id, stopped.id,
+        running.id,
+        stopped.id,
     }
     assert ids(apply_filters(callouts, {"status": ["running", "stopped"]}, specs.CALLOUT_FILTERS)) == {
-        running.id, stopped.id,
+        running.id,
+        stopped.id,
     }
     assert ids(apply_filters(callouts, {"status": ""}, specs.CALLOUT_FILTERS)) == set()
     assert ids(apply_filters(callouts, {"status": " , "}, specs.CALLOUT_FILTERS)) == set()
@@ -78,7 +80,9 @@ def test_msisdn_is_normalised_and_not_split(account):
     contacts = Contact.objects.all()
     assert ids(apply_filters(contacts, {"msisdn": "252662345993"}, specs.CONTACT_FILTERS)) == {contact.id}
     assert ids(apply_filters(contacts, {"msisdn": "+252 66 234 5993"}, specs.CONTACT_FILTERS)) == {contact.id}
-    assert ids(apply_filters(contacts, {"msisdn": "252662345993,252662345994"}, specs.CONTACT_FILTERS)) == set()
+    assert (
+        ids(apply_filters(contacts, {"msisdn": "252662345993,252662345994"}, specs.CONTACT_FILTERS)) == set()
+    )
     assert ids(apply_filters(contacts, {"msisdn": 252662345993}, specs.CONTACT_FILTERS)) == {contact.id}
 
 
@@ -90,8 +94,13 @@ def test_msisdn_is_ignored_where_the_spec_does_not_allow_it(account):
 @pytest.fixture
 def timed_callouts(account):
     """Callouts created just before, at, during and just after 2023-09-17 (UTC)."""
-    moments = [at(2023, 9, 16, 23, 59, 59), at(2023, 9, 17), at(2023, 9, 17, 10), at(2023, 9, 17, 23, 59, 59),
-               at(2023, 9, 18)]
+    moments = [
+        at(2023, 9, 16, 23, 59, 59),
+        at(2023, 9, 17),
+        at(2023, 9, 17, 10),
+        at(2023, 9, 17, 23, 59, 59),
+        at(2023, 9, 18),
+    ]
     callouts = factories.CalloutFactory.create_batch(len(moments), account=account)
     for callout, moment in zip(callouts, moments, strict=True):
         Callout.objects.filter(pk=callout.pk).update(created_at=moment)
@@ -131,7 +140,10 @@ def test_timestamp_bounds_at_the_end_of_the_calendar(timed_callouts):
     callouts = Callout.objects.all()
     assert ids(apply_filters(callouts, {"created_at_after": "9999-12-31"}, specs.CALLOUT_FILTERS)) == set()
     everything = set(timed_callouts)
-    assert ids(apply_filters(callouts, {"created_at_or_before": "9999-12-31"}, specs.CALLOUT_FILTERS)) == everything
+    assert (
+        ids(apply_filters(callouts, {"created_at_or_before": "9999-12-31"}, specs.CALLOUT_FILTERS))
+        == everything
+    )
 
 
 def test_blank_timestamp_and_range_values_are_ignored(timed_callouts):
@@ -140,8 +152,11 @@ def test_blank_timestamp_and_range_values_are_ignored(timed_callouts):
 
 
 def test_bad_timestamps_are_validation_errors(account):
-    assert errors_for(Callout.objects.all(), {"created_at_after": "yesterday", "updated_at_before": "2023-02-30"},
-                      specs.CALLOUT_FILTERS) == [
+    assert errors_for(
+        Callout.objects.all(),
+        {"created_at_after": "yesterday", "updated_at_before": "2023-02-30"},
+        specs.CALLOUT_FILTERS,
+    ) == [
         "q[created_at_after]: 'yesterday' is not a valid date or ISO 8601 time",
         "q[updated_at_before]: '2023-02-30' is not a valid date",
     ]
@@ -149,12 +164,18 @@ def test_bad_timestamps_are_validation_errors(account):
 
 def test_phone_call_filters(account):
     early = factories.PhoneCallFactory(
-        callout_participation__callout__account=account, status="completed", duration=30,
-        remote_response={"status": "completed", "price": "-0.05"}, remote_call_id="CA1",
+        callout_participation__callout__account=account,
+        status="completed",
+        duration=30,
+        remote_response={"status": "completed", "price": "-0.05"},
+        remote_call_id="CA1",
     )
     late = factories.PhoneCallFactory(
-        callout_participation__callout__account=account, status="failed", duration=10,
-        remote_queue_response={"sid": "CA2"}, remote_call_id="CA2",
+        callout_participation__callout__account=account,
+        status="failed",
+        duration=10,
+        remote_queue_response={"sid": "CA2"},
+        remote_call_id="CA2",
     )
     PhoneCall.objects.filter(pk=early.pk).update(remotely_queued_at=at(2023, 9, 1, 10))
     PhoneCall.objects.filter(pk=late.pk).update(remotely_queued_at=at(2023, 9, 1, 9, 59))
@@ -164,7 +185,9 @@ def test_phone_call_filters(account):
     def select(q):
         return ids(apply_filters(calls, q, spec))
 
-    assert select({"duration_gteq": "30", "remotely_queued_at_or_after": "2023-09-01T10:00:00Z"}) == {early.id}
+    assert select({"duration_gteq": "30", "remotely_queued_at_or_after": "2023-09-01T10:00:00Z"}) == {
+        early.id
+    }
     assert select({"duration_lt": 30}) == {late.id}
     assert select({"duration_gt": "99999999999"}) == set()
     assert select({"duration_lteq": "99999999999"}) == {early.id, late.id}
@@ -182,10 +205,14 @@ def test_phone_call_filters(account):
 
 def test_remote_phone_call_event_filters(account):
     short = factories.RemotePhoneCallEventFactory(
-        phone_call__callout_participation__callout__account=account, call_duration=5, details={"CallStatus": "busy"}
+        phone_call__callout_participation__callout__account=account,
+        call_duration=5,
+        details={"CallStatus": "busy"},
     )
     long = factories.RemotePhoneCallEventFactory(
-        phone_call__callout_participation__callout__account=account, call_duration=50, remote_direction="outbound"
+        phone_call__callout_participation__callout__account=account,
+        call_duration=50,
+        remote_direction="outbound",
     )
     events = RemotePhoneCallEvent.objects.all()
     spec = specs.REMOTE_PHONE_CALL_EVENT_FILTERS
@@ -203,7 +230,9 @@ def test_batch_operation_parameters_filter(account):
     )
     factories.BatchOperationFactory(callout=callout)
     q = {"parameters": {"contact_filter_params": {"metadata": {"gender": "f"}}}}
-    assert ids(apply_filters(BatchOperation.objects.all(), q, specs.BATCH_OPERATION_FILTERS)) == {population.id}
+    assert ids(apply_filters(BatchOperation.objects.all(), q, specs.BATCH_OPERATION_FILTERS)) == {
+        population.id
+    }
 
 
 def test_callout_filter_params_filter_participations_by_their_callout(account):
@@ -218,16 +247,24 @@ def test_callout_filter_params_filter_participations_by_their_callout(account):
         return ids(apply_filters(participations, q, spec))
 
     assert select({"callout_filter_params": {"status": "running"}}) == {in_running.id}
-    assert select({"callout_filter_params": {"metadata": {"region": "north"}}}) == {in_running.id, in_stopped.id}
+    assert select({"callout_filter_params": {"metadata": {"region": "north"}}}) == {
+        in_running.id,
+        in_stopped.id,
+    }
     assert select({"callout_filter_params": {"metadata": {"region": "north"}, "status": "stopped"}}) == {
         in_stopped.id
     }
     assert select({"callout_filter_params": {"status": ""}}) == set()
     assert select({"callout_filter_params": {}}) == {in_running.id, in_stopped.id}
-    assert select({"callout_filter_params": {"created_at_after": "2000-01-01"}, "metadata": {"x.exists": "0"}}) == {
-        in_running.id, in_stopped.id,
+    assert select(
+        {"callout_filter_params": {"created_at_after": "2000-01-01"}, "metadata": {"x.exists": "0"}}
+    ) == {
+        in_running.id,
+        in_stopped.id,
     }
-    assert select({"msisdn": in_stopped.msisdn, "callout_id": f"{stopped.id},{running.id}"}) == {in_stopped.id}
+    assert select({"msisdn": in_stopped.msisdn, "callout_id": f"{stopped.id},{running.id}"}) == {
+        in_stopped.id
+    }
     assert errors_for(participations, {"callout_filter_params": {"metadata": {"n.gt": "x"}}}, spec) == [
         "q[callout_filter_params][metadata][n.gt]: 'x' is not a valid number"
     ]
@@ -260,8 +297,11 @@ def test_json_column_filter_must_be_a_hash(account, metadata):
 def test_every_key_of_every_spec_runs(model, spec):
     """Use every key a spec accepts at once, so a misspelt column fails here rather than in the API."""
     q: dict = {column: "1" for column in spec.exact}
-    q |= {f"{column}_{suffix}": "2023-09-17" for column in spec.timestamps
-          for suffix in ("before", "or_before", "after", "or_after")}
+    q |= {
+        f"{column}_{suffix}": "2023-09-17"
+        for column in spec.timestamps
+        for suffix in ("before", "or_before", "after", "or_after")
+    }
     q |= {f"{column}_{suffix}": "1" for column in spec.ranges for suffix in ("gt", "gteq", "lt", "lteq")}
     q |= {column: {"a": {"b.numeric.gt": "1"}} for column in spec.json_columns}
     q |= {key: {"metadata": {"a": "b"}} for key in spec.related}
