@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "scfm.contacts",
     "scfm.callouts",
     "scfm.calls",
+    "scfm.engine",
     "scfm.api",
 ]
 
@@ -73,6 +74,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA busy_timeout=20000;",
     }
+    # A file, not shared-cache memory: engine threads and end-to-end processes share it, with
+    # the busy timeout (shared-cache memory databases fail at once with "table is locked").
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-scfm.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

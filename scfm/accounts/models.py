@@ -34,6 +34,8 @@ class Account(TimeStampedModel):
     )
     somleng_api_host = models.CharField(max_length=255, null=True, blank=True)
     somleng_api_base_url = models.CharField(max_length=255, null=True, blank=True)
+    # The engine's pacing cursor: the next moment a call of this account may be handed over.
+    next_dial_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "accounts"

@@ -32,12 +32,22 @@ class PhoneCall(TimeStampedModel):
     callout = models.ForeignKey(
         Callout, null=True, blank=True, on_delete=models.PROTECT, related_name="phone_calls"
     )
+    # Engine bookkeeping, not part of the API's JSON.
+    claimed_by = models.CharField(max_length=255, null=True, blank=True)  # the engine handing it over
+    claim_expires_at = models.DateTimeField(null=True, blank=True)  # after this, the hand-over is unknown
+    retry_at = models.DateTimeField(null=True, blank=True)  # when the next attempt is due, if one is
 
     objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         db_table = "phone_calls"
-        indexes = [models.Index(fields=["callout", "status"], name="phone_calls_callout_status")]
+        indexes = [
+            models.Index(fields=["callout", "status"], name="phone_calls_callout_status"),
+            # Read by the engine's dial loop: created calls of an account, oldest first.
+            models.Index(fields=["account", "status", "id"], name="phone_calls_account_status"),
+            # Read by the engine's retry loop.
+            models.Index(fields=["retry_at"], name="phone_calls_retry_due", condition=models.Q(retry_at__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"Phone call {self.pk}"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from scfm.accounts.models import Account
 from scfm.callouts.models import CalloutParticipation
 from scfm.calls.models import PhoneCall, RemotePhoneCallEvent
+from scfm.calls.retries import schedule_retry
 from scfm.calls.states import FINAL_STATUSES, PhoneCallStatus, next_status, sources_for
 from scfm.contacts.models import Contact
 from scfm.contacts.msisdn import normalize_msisdn
@@ -122,13 +123,15 @@ def record_remote_phone_call_event(
             call_flow_logic=phone_call.call_flow_logic,
             call_duration=call_duration or 0,
         )
-        record_remote_status(
+        moved_to = record_remote_status(
             phone_call=phone_call,
             remote_status=params["CallStatus"],
             remote_direction=params["Direction"],
             duration=call_duration,
             now=now,
         )
+        if moved_to is not None:
+            schedule_retry(phone_call_id=phone_call.pk, status=moved_to, now=now)
     return phone_call, event
 
 

@@ -1,0 +1,142 @@
+"""The provider port: place and fetch calls at Twilio or Somleng through twilio-python.
+
+Nothing outside `scfm.telephony` imports twilio. The engine passes primitives in and gets
+dataclasses and three kinds of failure back, which decide what happens to the phone call:
+
+- `ProviderRefused`: the provider answered that it will not place the call (a 4xx): `errored`.
+- `ProviderBusy`: the call was certainly not created (429, 503, or the request never left): try
+  again later, same attempt.
+- `OutcomeUnknown`: the request may have reached the provider (read timeout, a 5xx, a dropped
+  connection). The call must not be dialed again; callbacks or reconciliation decide.
+"""
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+TWILIO_STATUS_CALLBACK_EVENTS = ["initiated", "ringing", "answered", "completed"]
+REQUEST_TIMEOUT_SECONDS = 15
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """Where and as whom to reach an account's provider."""
+
+    name: str  # "twilio" or "somleng"
+    account_sid: str
+    auth_token: str
+    base_url: str | None  # None means api.twilio.com
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    sid: str
+    status: str | None
+    direction: str | None
+    resource: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RemoteCall:
+    status: str | None
+    duration: int | None
+    resource: dict[str, Any] = field(default_factory=dict)
+
+
+class ProviderError(Exception):
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class ProviderRefused(ProviderError):
+    """The provider refused the request; it did not create a call."""
+
+
+class ProviderBusy(ProviderError):
+    """The call was certainly not created; the same attempt may be tried again later."""
+
+
+class OutcomeUnknown(ProviderError):
+    """The request may have reached the provider; never send it again."""
+
+
+class NotConfigured(ProviderRefused):
+    """The account has no usable provider credentials."""
+
+
+_local = threading.local()
+
+
+def _client(config: ProviderConfig) -> Client:
+    """Return this thread's client for `config` (requests sessions are not shared across threads)."""
+    clients: dict[ProviderConfig, Client] = getattr(_local, "clients", None) or {}
+    _local.clients = clients
+    client = clients.get(config)
+    if client is None:
+        # No automatic retries: a POST to Calls is not idempotent at the provider.
+        http_client = TwilioHttpClient(timeout=REQUEST_TIMEOUT_SECONDS, max_retries=None)
+        client = Client(config.account_sid, config.auth_token, http_client=http_client)
+        if config.base_url:
+            client.api.base_url = config.base_url.rstrip("/")
+        clients[config] = client
+    return client
+
+
+def _resource(call: Any) -> dict[str, Any]:
+    """Return the non-empty properties of a twilio-python Call instance as JSON-ready values."""
+    values = {}
+    for key, value in vars(call).items():
+        if key.startswith("_") or value is None or callable(value):
+            continue
+        values[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    return values
+
+
+def _classify(error: Exception) -> ProviderError:
+    if isinstance(error, TwilioRestException):
+        message = f"{error.status}: {error.msg}" if error.msg else str(error.status)
+        if error.status in (429, 503):
+            return ProviderBusy(message, status=error.status)
+        if 400 <= error.status < 500:
+            return ProviderRefused(message, status=error.status)
+        return OutcomeUnknown(message, status=error.status)
+    if isinstance(error, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
+        return ProviderBusy(f"could not connect: {error}")
+    if isinstance(error, requests.exceptions.ConnectionError) and "NewConnectionError" in repr(error):
+        return ProviderBusy(f"could not connect: {error}")
+    return OutcomeUnknown(f"{type(error).__name__}: {error}")
+
+
+def place_call(config: ProviderConfig, *, to: str, from_: str, url: str, status_callback: str) -> PlacedCall:
+    """Ask the provider to call `to`; its TwiML comes from `url`, its statuses go to `status_callback`."""
+    if not config.account_sid or not config.auth_token:
+        raise NotConfigured("the account has no provider credentials")
+    options: dict[str, Any] = {"to": to, "from_": from_, "url": url, "status_callback": status_callback}
+    if config.name == "twilio":
+        # Without these Twilio only reports `completed`; Somleng accepts no such parameter.
+        options["status_callback_event"] = TWILIO_STATUS_CALLBACK_EVENTS
+    try:
+        call = _client(config).calls.create(**options)
+    except Exception as error:  # every failure is classified; nothing escapes unclassified
+        raise _classify(error) from error
+    return PlacedCall(sid=call.sid, status=call.status, direction=call.direction, resource=_resource(call))
+
+
+def fetch_call(config: ProviderConfig, sid: str) -> RemoteCall:
+    """Return the provider's current view of call `sid`."""
+    if not config.account_sid or not config.auth_token:
+        raise NotConfigured("the account has no provider credentials")
+    try:
+        call = _client(config).calls(sid).fetch()
+    except Exception as error:
+        raise _classify(error) from error
+    duration = int(call.duration) if call.duration not in (None, "") else None
+    status = call.status.value if hasattr(call.status, "value") else call.status
+    return RemoteCall(status=status, duration=duration, resource=_resource(call))

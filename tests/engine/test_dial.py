@@ -1,0 +1,153 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from scfm.calls.models import PhoneCall
+from scfm.engine import dial
+from scfm.telephony import provider
+from tests import factories
+from tests.engine.conftest import add_participants
+
+pytestmark = pytest.mark.django_db
+
+
+def test_claims_only_calls_of_running_callouts(running_callout, somleng_account):
+    paused = factories.CalloutFactory(account=somleng_account, status="paused")
+    running_calls = add_participants(running_callout, 2)
+    add_participants(paused, 2)
+    now = timezone.now()
+    claimed = dial.claim_calls(
+        account_id=somleng_account.pk, callout_ids=[running_callout.pk], worker="w1", now=now, limit=10
+    )
+    # 60 calls a minute: one now, the next a second later.
+    assert claimed == [running_calls[0].pk]
+    call = PhoneCall.objects.get(pk=claimed[0])
+    assert (call.status, call.claimed_by) == ("queued", "w1")
+    assert (
+        dial.claim_calls(
+            account_id=somleng_account.pk, callout_ids=[running_callout.pk], worker="w1", now=now, limit=10
+        )
+        == []
+    )
+    later = now + datetime.timedelta(seconds=1)
+    assert dial.claim_calls(
+        account_id=somleng_account.pk, callout_ids=[running_callout.pk], worker="w1", now=later, limit=10
+    ) == [running_calls[1].pk]
+
+
+def test_pacing_allows_the_configured_rate_and_no_more(running_callout, somleng_account):
+    somleng_account.settings["phone_call_queue_limit"] = 600  # ten a second
+    somleng_account.save()
+    add_participants(running_callout, 40)
+    start = timezone.now()
+    claimed = []
+    for step in range(31):  # three seconds in 100 ms steps
+        claimed += dial.claim_calls(
+            account_id=somleng_account.pk,
+            callout_ids=[running_callout.pk],
+            worker="w",
+            now=start + datetime.timedelta(milliseconds=100 * step),
+            limit=100,
+        )
+    # At most a quarter second of catch-up at the start (three calls), then one every 100 ms.
+    assert len(claimed) == 3 + 30
+
+
+def test_zero_rate_dials_nothing(running_callout, somleng_account):
+    somleng_account.settings["phone_call_queue_limit"] = 0
+    somleng_account.save()
+    add_participants(running_callout, 1)
+    assert (
+        dial.claim_calls(
+            account_id=somleng_account.pk,
+            callout_ids=[running_callout.pk],
+            worker="w",
+            now=timezone.now(),
+            limit=10,
+        )
+        == []
+    )
+
+
+def claim_one(callout):
+    return dial.claim_calls(
+        account_id=callout.account_id, callout_ids=[callout.pk], worker="w", now=timezone.now(), limit=1
+    )[0]
+
+
+def test_hand_over_records_the_provider_call(running_callout, fake_provider, settings):
+    settings.SCFM_PUBLIC_URL = "https://scfm.example.org"
+    (call,) = add_participants(running_callout, 1)
+    claim_one(running_callout)
+    assert dial.hand_over(call.pk) == "remotely_queued"
+    (request,) = fake_provider.placed
+    assert request["to"] == call.msisdn
+    assert request["from"] == "1294"
+    assert (
+        request["url"]
+        == request["status_callback"]
+        == (f"https://scfm.example.org/twilio_webhooks/phone_call_events/{call.pk}")
+    )
+    assert request["config"].base_url == "http://127.0.0.1:8001"
+    call.refresh_from_db()
+    assert call.status == "remotely_queued"
+    assert call.remote_call_id.startswith("CA")
+    assert (call.remote_status, call.remote_direction) == ("queued", "outbound-api")
+    assert call.remote_queue_response["sid"] == call.remote_call_id
+    assert call.remotely_queued_at is not None
+    assert call.claimed_by is None
+
+
+def test_hand_over_is_never_repeated(running_callout, fake_provider):
+    (call,) = add_participants(running_callout, 1)
+    claim_one(running_callout)
+    dial.hand_over(call.pk)
+    dial.hand_over(call.pk)
+    assert len(fake_provider.placed) == 1
+
+
+def test_refused_call_is_errored_and_scheduled_for_retry(running_callout, fake_provider):
+    fake_provider.place_result = provider.ProviderRefused("400: invalid To", status=400)
+    (call,) = add_participants(running_callout, 1)
+    claim_one(running_callout)
+    assert dial.hand_over(call.pk) == "errored"
+    call.refresh_from_db()
+    assert call.status == "errored"
+    assert call.remote_error_message == "400: invalid To"
+    assert call.retry_at is not None
+
+
+def test_busy_provider_gets_the_call_back_later(running_callout, fake_provider):
+    fake_provider.place_result = provider.ProviderBusy("429: too many requests", status=429)
+    (call,) = add_participants(running_callout, 1)
+    claim_one(running_callout)
+    assert dial.hand_over(call.pk) == "created"
+    call.refresh_from_db()
+    assert (call.status, call.claimed_by) == ("created", None)
+
+
+def test_unknown_outcome_is_left_for_reconciliation(running_callout, fake_provider):
+    fake_provider.place_result = provider.OutcomeUnknown("ReadTimeout")
+    (call,) = add_participants(running_callout, 1)
+    claim_one(running_callout)
+    assert dial.hand_over(call.pk) == "queued"
+    dial.hand_over(call.pk)  # a second look never re-sends it
+    assert len(fake_provider.placed) == 2  # both attempts raised before a CallSid existed
+    call.refresh_from_db()
+    assert call.status == "queued"
+    assert call.remote_error_message.startswith("outcome unknown")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dialer_tick_hands_over_every_due_call(running_callout, somleng_account, fake_provider):
+    somleng_account.settings["phone_call_queue_limit"] = 6000
+    somleng_account.save()
+    add_participants(running_callout, 5)
+    dialer = dial.Dialer(worker="w", max_in_flight=4)
+    try:
+        assert dialer.tick(now=timezone.now() + datetime.timedelta(seconds=5))
+    finally:
+        dialer.drain()
+    assert PhoneCall.objects.filter(status="remotely_queued").count() == 4
+    assert len(fake_provider.placed) == 4
