@@ -46,7 +46,9 @@ class PhoneCall(TimeStampedModel):
             # Read by the engine's dial loop: created calls of an account, oldest first.
             models.Index(fields=["account", "status", "id"], name="phone_calls_account_status"),
             # Read by the engine's retry loop.
-            models.Index(fields=["retry_at"], name="phone_calls_retry_due", condition=models.Q(retry_at__isnull=False)),
+            models.Index(
+                fields=["retry_at"], name="phone_calls_retry_due", condition=models.Q(retry_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
