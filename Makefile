@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
-export PORT
+SIMULATOR_PORT ?= 8001
+export PORT SIMULATOR_PORT
 
 .PHONY: install run test lint fmt migrate serve clean
 
@@ -19,8 +20,12 @@ migrate: install
 	mkdir -p var
 	$(BIN)/scfm migrate --noinput
 
+# web + engine + simulator; Ctrl-C stops all three.
 run: migrate
 	$(BIN)/scfm bootstrap
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/scfm simulator --port $(SIMULATOR_PORT) & \
+	$(BIN)/scfm engine & \
 	$(BIN)/scfm serve --host 127.0.0.1 --port $(PORT)
 
 test: install

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "scfm.callouts",
     "scfm.calls",
     "scfm.engine",
+    "scfm.simulator",
     "scfm.api",
 ]
 
@@ -121,7 +122,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# Engine timing (see the engine issue); read here so every process shares one definition.
+# The built-in provider simulator (`scfm simulator`), which `make run` wires the first account to.
+SIMULATOR_PORT = env_int("SIMULATOR_PORT", 8001)
+SIMULATOR_ACCOUNT_SID = env_str("SIMULATOR_ACCOUNT_SID", "simulator-account")
+SIMULATOR_AUTH_TOKEN = env_str("SIMULATOR_AUTH_TOKEN", "simulator-token")
+
+# Engine timing; read here so every process shares one definition.
 SCFM_STATUS_FETCH_AFTER_SECONDS = env_int("SCFM_STATUS_FETCH_AFTER_SECONDS", 600)
 SCFM_STATUS_FETCH_INTERVAL_SECONDS = env_int("SCFM_STATUS_FETCH_INTERVAL_SECONDS", 900)
 

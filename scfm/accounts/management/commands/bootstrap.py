@@ -14,7 +14,17 @@ class Command(BaseCommand):
         if Account.objects.exists():
             self.stdout.write(f"SCFM is already set up. API: {base}/api  docs: {base}/api/docs")
             return
-        account = services.create_account(super_admin=True)
+        # The first account calls through the built-in simulator, so a new installation can run a
+        # callout end to end without a provider account.
+        account = services.create_account(
+            super_admin=True,
+            data={
+                "platform_provider_name": "somleng",
+                "somleng_account_sid": settings.SIMULATOR_ACCOUNT_SID,
+                "somleng_auth_token": settings.SIMULATOR_AUTH_TOKEN,
+                "somleng_api_base_url": f"http://127.0.0.1:{settings.SIMULATOR_PORT}",
+            },
+        )
         token = services.create_access_token(
             account=account,
             created_by=account,
@@ -28,5 +38,7 @@ class Command(BaseCommand):
             f"  Try:          curl -H 'Authorization: Bearer {token.token}' {base}/api/account\n"
             f"  API docs:     {base}/api/docs\n"
             f"  Admin:        {base}/admin/\n"
+            f"  Simulator:    http://127.0.0.1:{settings.SIMULATOR_PORT}/simulator/calls "
+            "(the account's provider: calls ring, answer, fail and retry here)\n"
             "Keep the token: it is shown once here (and through the API to holders of access_tokens_read).\n"
         )
