@@ -42,6 +42,7 @@ class Rule:
     duration: int | None = None
     digits: Digits | None = None
     ring_seconds: float | None = None
+    drop_final_callback: bool | None = None  # never send this number's final callback
 
     def to_dict(self) -> dict[str, Any]:
         data = {name: value for name, value in dataclasses.asdict(self).items() if value is not None}
@@ -222,7 +223,14 @@ def _rule(pattern: str, value: Any) -> Rule:
         duration=optional("duration", _count),
         digits=optional("digits", _digits),
         ring_seconds=optional("ring_seconds", _non_negative),
+        drop_final_callback=optional("drop_final_callback", _boolean),
     )
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be true or false")
+    return value
 
 
 def _rules(name: str, value: Any) -> dict[str, Rule]:

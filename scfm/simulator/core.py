@@ -222,7 +222,9 @@ def plan_call(knobs: Knobs, to: str, draws: Draws) -> CallPlan:
         ring_seconds=knobs.ring_seconds if rule.ring_seconds is None else rule.ring_seconds,
         duplicate_final_callback=draws.duplicate < knobs.duplicate_callback_rate,
         reorder_callbacks=draws.reorder < knobs.reorder_callbacks,
-        drop_final_callback=draws.drop < knobs.drop_callback_rate,
+        drop_final_callback=(
+            draws.drop < knobs.drop_callback_rate if rule.drop_final_callback is None else rule.drop_final_callback
+        ),
         rule=pattern,
     )
 

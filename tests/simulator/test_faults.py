@@ -140,6 +140,16 @@ async def test_a_dropped_final_callback_leaves_the_status_to_fetch(harness):
     assert fetched.json()["duration"] == str(entry["duration"])
 
 
+async def test_a_rule_drops_the_final_callback_of_its_numbers_only(harness):
+    harness.configure(rules={"*99": {"outcome": "answered", "drop_final_callback": True}})
+
+    dropped = await harness.play(To="+85512345699")
+    kept = await harness.play(To="+85512345600")
+
+    assert dropped["callbacks"][-1]["dropped"] is True
+    assert kept["callbacks"][-1]["dropped"] is False
+
+
 async def test_callback_retries_retry_5xx_and_connection_errors(harness):
     harness.configure(callback_retries=3, callback_retry_backoff_ms=1)
     harness.scfm.callback_answers = [503, httpx.ConnectError("refused"), 200]
