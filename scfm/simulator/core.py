@@ -223,7 +223,9 @@ def plan_call(knobs: Knobs, to: str, draws: Draws) -> CallPlan:
         duplicate_final_callback=draws.duplicate < knobs.duplicate_callback_rate,
         reorder_callbacks=draws.reorder < knobs.reorder_callbacks,
         drop_final_callback=(
-            draws.drop < knobs.drop_callback_rate if rule.drop_final_callback is None else rule.drop_final_callback
+            draws.drop < knobs.drop_callback_rate
+            if rule.drop_final_callback is None
+            else rule.drop_final_callback
         ),
         rule=pattern,
     )
