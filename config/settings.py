@@ -127,6 +127,9 @@ SIMULATOR_PORT = env_int("SIMULATOR_PORT", 8001)
 SIMULATOR_ACCOUNT_SID = env_str("SIMULATOR_ACCOUNT_SID", "simulator-account")
 SIMULATOR_AUTH_TOKEN = env_str("SIMULATOR_AUTH_TOKEN", "simulator-token")
 
+# Where Twilio accounts' calls go; empty means api.twilio.com. Drills point it at the simulator.
+SCFM_TWILIO_API_BASE_URL = env_str("SCFM_TWILIO_API_BASE_URL", "")
+
 # Engine timing; read here so every process shares one definition.
 SCFM_STATUS_FETCH_AFTER_SECONDS = env_int("SCFM_STATUS_FETCH_AFTER_SECONDS", 600)
 SCFM_STATUS_FETCH_INTERVAL_SECONDS = env_int("SCFM_STATUS_FETCH_INTERVAL_SECONDS", 900)
@@ -136,5 +139,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("SCFM_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # twilio-python logs every request and response at INFO: far too much at 300 calls a second.
+        "twilio.http_client": {"level": "WARNING"},
+    },
 }

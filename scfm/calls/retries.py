@@ -45,12 +45,17 @@ def schedule_retry(*, phone_call_id: int, status: str, now: datetime) -> None:
     if status not in RETRY_STATUSES:
         return
     call = (
-        PhoneCall.objects.select_related("account", "callout")
+        PhoneCall.objects.select_related("account", "callout", "callout_participation")
         .filter(pk=phone_call_id, callout_participation__isnull=False)
         .first()
     )
     if call is None:
         return  # inbound calls are never retried
+    participation = call.callout_participation
+    if participation.answered or participation.phone_calls_count >= max_phone_calls(
+        call.account, call.callout
+    ):
+        return  # nothing left to try; the retry loop would only find that out later
     delay = retry_delay_seconds(call.account, call.callout)
     PhoneCall.objects.filter(pk=phone_call_id, retry_at__isnull=True).update(
         retry_at=now + timedelta(seconds=delay)

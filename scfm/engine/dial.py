@@ -156,7 +156,10 @@ def hand_over(phone_call_id: int) -> str:
         logger.warning(
             "Phone call %s: hand-over outcome unknown (%s); left for reconciliation", call.pk, error
         )
-        PhoneCall.objects.filter(pk=call.pk).update(remote_error_message=f"outcome unknown: {error.message}")
+        # The request is over, so the claim ends now; reconciliation counts its grace from here.
+        PhoneCall.objects.filter(pk=call.pk, status=PhoneCallStatus.QUEUED).update(
+            remote_error_message=f"outcome unknown: {error.message}", claim_expires_at=timezone.now()
+        )
         return PhoneCallStatus.QUEUED
     return _record_placed(call, placed)
 

@@ -28,7 +28,7 @@ def provider_config(account: Account) -> ProviderConfig:
             name="twilio",
             account_sid=account.twilio_account_sid or "",
             auth_token=account.twilio_auth_token or "",
-            base_url=None,
+            base_url=settings.SCFM_TWILIO_API_BASE_URL or None,
         )
     return ProviderConfig(name="none", account_sid="", auth_token="", base_url=None)
 

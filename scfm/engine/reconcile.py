@@ -20,12 +20,15 @@ from scfm.calls.models import PhoneCall
 from scfm.calls.retries import schedule_retry
 from scfm.calls.services import record_remote_status
 from scfm.calls.states import EXPIRY_AFTER, PhoneCallStatus
+from scfm.engine.dial import CLAIM_LEASE
 from scfm.engine.providers import provider_config
 from scfm.telephony import provider
 
 logger = logging.getLogger(__name__)
 
 BATCH = 50
+# Provider clocks may run a little behind ours.
+CLOCK_SKEW = timedelta(seconds=30)
 
 
 def tick(now: datetime | None = None) -> bool:
@@ -40,14 +43,19 @@ def fetch_stale_calls(*, now: datetime) -> int:
     fetch_after = timedelta(seconds=settings.SCFM_STATUS_FETCH_AFTER_SECONDS)
     interval = timedelta(seconds=settings.SCFM_STATUS_FETCH_INTERVAL_SECONDS)
     due = Q(remote_status_fetch_queued_at__isnull=True) | Q(remote_status_fetch_queued_at__lte=now - interval)
+    # A call whose hand-over was cut short (the engine died before recording it, a callback then
+    # named it) has no remotely_queued_at; its claim tells when it left.
+    handed_over_before = Q(remotely_queued_at__lte=now - fetch_after) | Q(
+        remotely_queued_at__isnull=True, claim_expires_at__lte=now - fetch_after
+    )
     candidates = list(
         PhoneCall.objects.filter(
             due,
-            status__in=(PhoneCallStatus.REMOTELY_QUEUED, PhoneCallStatus.IN_PROGRESS),
-            remotely_queued_at__lte=now - fetch_after,
+            handed_over_before,
+            status__in=(PhoneCallStatus.QUEUED, PhoneCallStatus.REMOTELY_QUEUED, PhoneCallStatus.IN_PROGRESS),
             remote_call_id__isnull=False,
         )
-        .order_by("remotely_queued_at")
+        .order_by("id")
         .values_list("id", flat=True)[:BATCH]
     )
     done = 0
@@ -100,26 +108,84 @@ def _expire(call: PhoneCall, *, now: datetime, reason: str) -> str | None:
 
 
 def settle_unknown_hand_overs(*, now: datetime) -> int:
-    """Mark `errored` the claimed calls no provider ever acknowledged, well after their lease."""
+    """Settle claimed calls no callback ever named, well after their lease ran out.
+
+    The provider's list of calls to the number since the claim tells whether the request got
+    through: if it did, the call is bound to that CallSid and takes its status; if not, it never
+    went out and becomes `errored` (the retry rule applies). A call is never sent twice.
+    """
     grace = timedelta(seconds=settings.SCFM_STATUS_FETCH_AFTER_SECONDS)
     stale = list(
         PhoneCall.objects.filter(
             status=PhoneCallStatus.QUEUED, remote_call_id__isnull=True, claim_expires_at__lte=now - grace
-        ).values_list("id", flat=True)[:BATCH]
+        ).select_related("account")[:BATCH]
     )
-    for phone_call_id in stale:
-        with transaction.atomic():
-            moved = PhoneCall.objects.filter(
-                pk=phone_call_id, status=PhoneCallStatus.QUEUED, remote_call_id__isnull=True
-            ).update(
-                status=PhoneCallStatus.ERRORED,
-                claimed_by=None,
-                claim_expires_at=None,
-                remotely_queued_at=now,
-                remote_error_message="hand-over outcome unknown and no word from the provider",
-                lock_version=F("lock_version") + 1,
-                updated_at=now,
+    for call in stale:
+        claimed_at = call.claim_expires_at - CLAIM_LEASE - CLOCK_SKEW
+        try:
+            found = provider.find_calls(
+                provider_config(call.account), to=call.msisdn, created_since=claimed_at
             )
-            if moved:
-                schedule_retry(phone_call_id=phone_call_id, status=PhoneCallStatus.ERRORED, now=now)
+        except provider.NotConfigured:
+            found = []
+        except provider.ProviderError as error:
+            logger.warning(
+                "Looking up phone call %s at the provider failed: %s; trying later", call.pk, error
+            )
+            continue
+        known = set(
+            PhoneCall.objects.filter(remote_call_id__in=[c.sid for c in found]).values_list(
+                "remote_call_id", flat=True
+            )
+        )
+        unclaimed = [remote for remote in found if remote.sid not in known]
+        if unclaimed:
+            _bind(call, unclaimed[0], now=now)
+        else:
+            _error_unsent(call, now=now)
     return len(stale)
+
+
+def _bind(call: PhoneCall, remote: provider.RemoteCall, *, now: datetime) -> None:
+    """Give a claimed call the CallSid the provider created for it, and the provider's status."""
+    with transaction.atomic():
+        bound = PhoneCall.objects.filter(pk=call.pk, remote_call_id__isnull=True).update(
+            remote_call_id=remote.sid,
+            remote_response=remote.resource,
+            remotely_queued_at=claimed_time(call),
+            remote_status_fetch_queued_at=now,
+        )
+        if not bound:
+            return
+        call.refresh_from_db()
+        moved_to = record_remote_status(
+            phone_call=call, remote_status=remote.status or "", duration=remote.duration, now=now
+        )
+        if call.status == PhoneCallStatus.QUEUED:
+            # Still queued at the provider: the fetch loop follows it from here.
+            PhoneCall.objects.filter(pk=call.pk, status=PhoneCallStatus.QUEUED).update(
+                status=PhoneCallStatus.REMOTELY_QUEUED, lock_version=F("lock_version") + 1
+            )
+        if moved_to:
+            schedule_retry(phone_call_id=call.pk, status=moved_to, now=now)
+
+
+def claimed_time(call: PhoneCall) -> datetime:
+    return call.claim_expires_at - CLAIM_LEASE
+
+
+def _error_unsent(call: PhoneCall, *, now: datetime) -> None:
+    with transaction.atomic():
+        moved = PhoneCall.objects.filter(
+            pk=call.pk, status=PhoneCallStatus.QUEUED, remote_call_id__isnull=True
+        ).update(
+            status=PhoneCallStatus.ERRORED,
+            claimed_by=None,
+            claim_expires_at=None,
+            remotely_queued_at=now,
+            remote_error_message="the provider never received the hand-over",
+            lock_version=F("lock_version") + 1,
+            updated_at=now,
+        )
+        if moved:
+            schedule_retry(phone_call_id=call.pk, status=PhoneCallStatus.ERRORED, now=now)

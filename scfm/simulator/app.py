@@ -108,6 +108,8 @@ class SimulatorApp:
     async def dispatch(self, request: Request) -> Response:
         """Answer one request."""
         if match := _CALLS.match(request.path):
+            if request.method == "GET":
+                return await self._calls_api(request, match["account_sid"], self._list_calls, "GET")
             return await self._calls_api(request, match["account_sid"], self._create_call, "POST")
         if match := _CALL.match(request.path):
             call_sid = match["call_sid"]
@@ -154,6 +156,34 @@ class SimulatorApp:
         if error_after_accept is not None:
             return _twilio_error(error_after_accept)
         return Response(201, call.resource())
+
+    def _list_calls(self, request: Request) -> Response:
+        """List calls, newest first, filtered by `To` and `StartTime>=` (a date), like Twilio."""
+        to = request.query_value("To")
+        # twilio-python sends `StartTime>` with a timestamp; Twilio's docs show `StartTime>=` with a date.
+        started_on_or_after = request.query_value("StartTime>=") or request.query_value("StartTime>")
+        calls = [
+            call
+            for call in reversed(self.simulator.calls.values())
+            if (to is None or call.to == to)
+            and (not started_on_or_after or call.date_created.date().isoformat() >= started_on_or_after[:10])
+        ]
+        page_size = min(int(request.query_value("PageSize") or 50), 1000)
+        resources = [call.resource() for call in calls[:page_size]]
+        return Response(
+            200,
+            {
+                "calls": resources,
+                "page": 0,
+                "page_size": page_size,
+                "start": 0,
+                "end": max(len(resources) - 1, 0),
+                "first_page_uri": request.path,
+                "next_page_uri": None,
+                "previous_page_uri": None,
+                "uri": request.path,
+            },
+        )
 
     def _fetch_call(self, request: Request, call_sid: str) -> Response:
         call = self.simulator.calls.get(call_sid)

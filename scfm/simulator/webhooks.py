@@ -50,6 +50,7 @@ class WebhookSender:
     async def send(self, url: str, method: str, params: dict[str, str], *, timeout: float) -> httpx.Response:
         """Send one signed request; raise httpx.HTTPError when no response arrives."""
         request = self.prepare(url, method, params)
-        request.extensions["timeout"] = httpx.Timeout(timeout).as_dict()
+        # No pool timeout: a callback waiting for a free connection is late, not lost.
+        request.extensions["timeout"] = httpx.Timeout(timeout, pool=None).as_dict()
         # Redirects are not followed: the simulator only calls the URLs it was given.
         return await self.client.send(request, follow_redirects=False)

@@ -12,6 +12,7 @@ dataclasses and three kinds of failure back, which decide what happens to the ph
 
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import requests
@@ -46,6 +47,8 @@ class RemoteCall:
     status: str | None
     duration: int | None
     resource: dict[str, Any] = field(default_factory=dict)
+    sid: str | None = None
+    created_at: datetime | None = None
 
 
 class ProviderError(Exception):
@@ -137,6 +140,30 @@ def fetch_call(config: ProviderConfig, sid: str) -> RemoteCall:
         call = _client(config).calls(sid).fetch()
     except Exception as error:
         raise _classify(error) from error
+    return _remote_call(call)
+
+
+def find_calls(config: ProviderConfig, *, to: str, created_since: datetime) -> list[RemoteCall]:
+    """Return the provider's calls to `to` created since `created_since`, oldest first.
+
+    Used to learn what became of a request whose answer never came back.
+    """
+    if not config.account_sid or not config.auth_token:
+        raise NotConfigured("the account has no provider credentials")
+    try:
+        calls = _client(config).calls.list(to=to, start_time_after=created_since, limit=50)
+    except Exception as error:
+        raise _classify(error) from error
+    found = [_remote_call(call) for call in calls]
+    return sorted(
+        (call for call in found if call.created_at is None or call.created_at >= created_since),
+        key=lambda call: call.created_at or created_since,
+    )
+
+
+def _remote_call(call: Any) -> RemoteCall:
     duration = int(call.duration) if call.duration not in (None, "") else None
     status = call.status.value if hasattr(call.status, "value") else call.status
-    return RemoteCall(status=status, duration=duration, resource=_resource(call))
+    return RemoteCall(
+        status=status, duration=duration, resource=_resource(call), sid=call.sid, created_at=call.date_created
+    )

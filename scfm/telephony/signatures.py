@@ -4,11 +4,11 @@ Twilio and Somleng both sign a webhook with `X-Twilio-Signature`: Base64(HMAC-SH
 URL + sorted POST params)), where the URL is the one the provider requested (reference §9.3).
 """
 
-from django.db.models.functions import Lower
 from django.http import HttpRequest
 from twilio.request_validator import RequestValidator
 
 from scfm.accounts.models import Account
+from scfm.calls.services import fetch_one
 
 SIGNATURE_HEADER = "HTTP_X_TWILIO_SIGNATURE"
 TWILIO_ACCOUNT_SID_PREFIX = "AC"
@@ -53,9 +53,8 @@ def find_account_for_sid(account_sid: str) -> tuple[Account, str] | None:
         if is_twilio
         else ("somleng_account_sid", "somleng_auth_token")
     )
-    account = (
-        Account.objects.annotate(sid_lower=Lower(sid_field)).filter(sid_lower=account_sid.lower()).first()
-    )
+    # `lower(...)` is the expression of the unique index on each column.
+    account = fetch_one(Account, f"lower({sid_field}) = %s", [account_sid.lower()])
     if account is None:
         return None
     auth_token = getattr(account, token_field)

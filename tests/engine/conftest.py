@@ -15,6 +15,7 @@ class FakeProvider:
     fetched: list[str] = field(default_factory=list)
     place_result: object = None
     fetch_result: object = None
+    found: list = field(default_factory=list)  # what find_calls answers
     _sids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def place_call(self, config, *, to, from_, url, status_callback):
@@ -37,12 +38,18 @@ class FakeProvider:
             raise self.fetch_result
         return self.fetch_result
 
+    def find_calls(self, config, *, to, created_since):
+        if isinstance(self.found, Exception):
+            raise self.found
+        return [call for call in self.found if call.resource.get("to") == to]
+
 
 @pytest.fixture
 def fake_provider(monkeypatch):
     fake = FakeProvider()
     monkeypatch.setattr(provider, "place_call", fake.place_call)
     monkeypatch.setattr(provider, "fetch_call", fake.fetch_call)
+    monkeypatch.setattr(provider, "find_calls", fake.find_calls)
     return fake
 
 

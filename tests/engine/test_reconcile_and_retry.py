@@ -62,15 +62,55 @@ def test_still_queued_an_hour_after_hand_over_expires_and_is_retried(running_cal
     assert call.retry_at is not None
 
 
-def test_unknown_hand_over_becomes_errored_after_the_grace_period(running_callout, settings):
-    (call,) = add_participants(running_callout, 1)
+def unknown_hand_over(callout):
+    (call,) = add_participants(callout, 1)
     PhoneCall.objects.filter(pk=call.pk).update(
         status="queued", claimed_by="dead", claim_expires_at=timezone.now() - 11 * MINUTE
     )
+    return call
+
+
+def test_unknown_hand_over_the_provider_never_got_becomes_errored(running_callout, fake_provider):
+    call = unknown_hand_over(running_callout)
     assert reconcile.tick()
     call.refresh_from_db()
     assert call.status == "errored"
     assert call.retry_at is not None
+    assert fake_provider.placed == []  # never sent again
+
+
+def test_unknown_hand_over_the_provider_placed_is_bound_to_its_call(running_callout, fake_provider):
+    call = unknown_hand_over(running_callout)
+    sid = "CA" + "7" * 32
+    fake_provider.found = [
+        provider.RemoteCall(status="completed", duration=40, sid=sid, resource={"to": call.msisdn})
+    ]
+    reconcile.tick()
+    call.refresh_from_db()
+    assert (call.status, call.remote_call_id, call.duration) == ("completed", sid, 40)
+    assert call.retry_at is None
+    assert fake_provider.placed == []
+
+
+def test_a_provider_call_already_bound_elsewhere_is_not_taken(running_callout, fake_provider):
+    call = unknown_hand_over(running_callout)
+    other = handed_over(running_callout, minutes_ago=1)
+    fake_provider.found = [
+        provider.RemoteCall(
+            status="completed", duration=1, sid=other.remote_call_id, resource={"to": call.msisdn}
+        )
+    ]
+    reconcile.tick()
+    call.refresh_from_db()
+    assert call.status == "errored"
+
+
+def test_lookup_failures_leave_the_call_for_later(running_callout, fake_provider):
+    call = unknown_hand_over(running_callout)
+    fake_provider.found = provider.OutcomeUnknown("ReadTimeout")
+    reconcile.tick()
+    call.refresh_from_db()
+    assert call.status == "queued"
 
 
 def test_retry_creates_the_next_attempt_when_due(running_callout):

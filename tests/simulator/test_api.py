@@ -107,10 +107,24 @@ async def test_fetch_requires_auth(harness):
 
 
 async def test_wrong_method_is_a_405(harness):
-    response = await harness.api.get(CALLS_PATH)
+    response = await harness.api.delete(CALLS_PATH)
 
     assert response.status_code == 405
     assert response.json()["code"] == 20004
+
+
+async def test_calls_are_listed_by_number_newest_first_with_twilio_python(harness):
+    first = await harness.play(To="+85512000001")
+    await harness.play(To="+85512000002")
+    second = await harness.play(To="+85512000001")
+
+    response = await harness.api.get(
+        CALLS_PATH, params={"To": "+85512000001", "StartTime>": "2000-01-01T00:00:00Z"}
+    )
+
+    assert response.status_code == 200
+    assert [call["sid"] for call in response.json()["calls"]] == [second["sid"], first["sid"]]
+    assert response.json()["next_page_uri"] is None
 
 
 async def test_ledger_lists_every_accepted_call_and_filters_by_number(harness):
