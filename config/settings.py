@@ -130,6 +130,9 @@ SIMULATOR_AUTH_TOKEN = env_str("SIMULATOR_AUTH_TOKEN", "simulator-token")
 # Where Twilio accounts' calls go; empty means api.twilio.com. Drills point it at the simulator.
 SCFM_TWILIO_API_BASE_URL = env_str("SCFM_TWILIO_API_BASE_URL", "")
 
+# RapidPro, whose flows PlayMessageStartRapidproFlow starts after a completed call.
+SCFM_RAPIDPRO_BASE_URL = env_str("SCFM_RAPIDPRO_BASE_URL", "https://app.rapidpro.io").rstrip("/")
+
 # Engine timing; read here so every process shares one definition.
 SCFM_STATUS_FETCH_AFTER_SECONDS = env_int("SCFM_STATUS_FETCH_AFTER_SECONDS", 600)
 SCFM_STATUS_FETCH_INTERVAL_SECONDS = env_int("SCFM_STATUS_FETCH_INTERVAL_SECONDS", 900)

@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from scfm.calls.states import PhoneCallStatus
-
 if TYPE_CHECKING:
     from scfm.calls.models import PhoneCall
 
@@ -53,7 +51,7 @@ def build_play_message(phone_call: "PhoneCall", current_url: str) -> VoiceRespon
 TWIML_BUILDERS: dict[str, TwimlBuilder] = {
     HELLO_WORLD: build_hello_world,
     PLAY_MESSAGE: build_play_message,
-    # Same TwiML as PlayMessage; the RapidPro start is a side effect of completion (see below).
+    # Same TwiML as PlayMessage; the engine's RapidPro loop starts the flow once the call completes.
     PLAY_MESSAGE_START_RAPIDPRO_FLOW: build_play_message,
 }
 
@@ -84,18 +82,3 @@ def render_twiml(phone_call: "PhoneCall", *, current_url: str) -> str:
         response.hangup()
         return response.to_xml()
     return builder(phone_call, current_url).to_xml()
-
-
-def should_start_rapidpro_flow(phone_call: "PhoneCall") -> bool:
-    """Return whether a RapidPro flow start is due for the call (§9.7), for the engine to act on.
-
-    The start itself (reading `flow_id`/`api_token` from the callout's then the account's
-    `settings["rapidpro"]`, POSTing to RapidPro and recording `metadata.rapidpro`) belongs to the
-    engine, which claims such calls durably instead of firing a request from inside a webhook.
-    """
-    if phone_call.call_flow_logic != PLAY_MESSAGE_START_RAPIDPRO_FLOW:
-        return False
-    if phone_call.status != PhoneCallStatus.COMPLETED:
-        return False
-    rapidpro = phone_call.metadata.get("rapidpro") if isinstance(phone_call.metadata, dict) else None
-    return not (isinstance(rapidpro, dict) and rapidpro.get("flow_started_at"))

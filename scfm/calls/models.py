@@ -36,6 +36,9 @@ class PhoneCall(TimeStampedModel):
     claimed_by = models.CharField(max_length=255, null=True, blank=True)  # the engine handing it over
     claim_expires_at = models.DateTimeField(null=True, blank=True)  # after this, the hand-over is unknown
     retry_at = models.DateTimeField(null=True, blank=True)  # when the next attempt is due, if one is
+    # When the engine started (or skipped) the RapidPro flow of a completed
+    # PlayMessageStartRapidproFlow call; details go to metadata["rapidpro"] as in the reference.
+    rapidpro_handled_at = models.DateTimeField(null=True, blank=True)
 
     objects = AccountScopedQuerySet.as_manager()
 
@@ -45,6 +48,16 @@ class PhoneCall(TimeStampedModel):
             models.Index(fields=["callout", "status"], name="phone_calls_callout_status"),
             # Read by the engine's dial loop: created calls of an account, oldest first.
             models.Index(fields=["account", "status", "id"], name="phone_calls_account_status"),
+            # Read by the engine's RapidPro loop: completed calls whose flow start is due.
+            models.Index(
+                fields=["id"],
+                name="phone_calls_rapidpro_due",
+                condition=models.Q(
+                    call_flow_logic="CallFlowLogic::PlayMessageStartRapidproFlow",
+                    status="completed",
+                    rapidpro_handled_at__isnull=True,
+                ),
+            ),
             # Read by the engine's retry loop.
             models.Index(
                 fields=["retry_at"], name="phone_calls_retry_due", condition=models.Q(retry_at__isnull=False)

@@ -13,12 +13,13 @@ from collections.abc import Callable
 
 from django.db import close_old_connections
 
-from scfm.engine import populate, reconcile, retry
+from scfm.engine import populate, rapidpro, reconcile, retry
 from scfm.engine.dial import Dialer
 
 logger = logging.getLogger(__name__)
 
-IDLE_SECONDS = {"populate": 1.0, "dial": 0.2, "reconcile": 5.0, "retry": 1.0}
+LOOPS = ("populate", "dial", "reconcile", "retry", "rapidpro")
+IDLE_SECONDS = {"populate": 1.0, "dial": 0.2, "reconcile": 5.0, "retry": 1.0, "rapidpro": 2.0}
 ERROR_PAUSE_SECONDS = 2.0
 
 
@@ -28,7 +29,7 @@ def worker_name() -> str:
 
 class Engine:
     def __init__(
-        self, *, loops: tuple[str, ...] = ("populate", "dial", "reconcile", "retry"), max_in_flight: int = 64
+        self, *, loops: tuple[str, ...] = LOOPS, max_in_flight: int = 64
     ):
         self.worker = worker_name()
         self.stopping = threading.Event()
@@ -38,6 +39,7 @@ class Engine:
             "dial": self.dialer.tick,
             "reconcile": reconcile.tick,
             "retry": retry.tick,
+            "rapidpro": rapidpro.tick,
         }
         self.threads = [
             threading.Thread(target=self._loop, args=(name, ticks[name]), name=f"engine-{name}", daemon=True)

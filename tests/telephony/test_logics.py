@@ -1,6 +1,5 @@
-from scfm.call_flows.logics import TWIML_BUILDERS, render_twiml, should_start_rapidpro_flow
+from scfm.call_flows.logics import TWIML_BUILDERS, render_twiml
 from scfm.call_flows.registry import CALL_FLOW_LOGICS
-from scfm.calls.states import PhoneCallStatus
 from tests import factories
 
 URL = "https://scfm.example.org/twilio_webhooks/phone_call_events"
@@ -46,22 +45,3 @@ def test_unknown_logic_hangs_up(db):
     phone_call = factories.PhoneCallFactory(call_flow_logic="CallFlowLogic::Retired")
 
     assert render_twiml(phone_call, current_url=URL) == f"{DECLARATION}<Response><Hangup /></Response>"
-
-
-def test_rapidpro_flow_start_is_due_once_for_completed_calls(db):
-    logic = "CallFlowLogic::PlayMessageStartRapidproFlow"
-    completed = factories.PhoneCallFactory(call_flow_logic=logic, status=PhoneCallStatus.COMPLETED)
-    started = factories.PhoneCallFactory(
-        call_flow_logic=logic,
-        status=PhoneCallStatus.COMPLETED,
-        metadata={"rapidpro": {"flow_started_at": "2030-01-01T00:00:00Z"}},
-    )
-    busy = factories.PhoneCallFactory(call_flow_logic=logic, status=PhoneCallStatus.BUSY)
-    other = factories.PhoneCallFactory(
-        call_flow_logic="CallFlowLogic::PlayMessage", status=PhoneCallStatus.COMPLETED
-    )
-
-    assert should_start_rapidpro_flow(completed)
-    assert not should_start_rapidpro_flow(started)
-    assert not should_start_rapidpro_flow(busy)
-    assert not should_start_rapidpro_flow(other)
