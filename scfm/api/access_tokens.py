@@ -1,4 +1,3 @@
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from scfm.accounts import services
@@ -6,6 +5,7 @@ from scfm.accounts.models import AccessToken
 from scfm.accounts.permissions import TOKEN_PERMISSIONS
 from scfm.api.base import ResourceViewSet
 from scfm.api.fields import HashField, TimestampField
+from scfm.api.schema import documented
 from scfm.api.tenancy import specified_or_current_account
 from scfm.core.metadata import MERGE_MODES
 from scfm.filtering.specs import ACCESS_TOKEN_FILTERS
@@ -32,7 +32,7 @@ class AccessTokenInput(serializers.Serializer):
     account_id = serializers.IntegerField(required=False, help_text="Super admins only: the token's account.")
 
 
-@extend_schema(tags=["Access tokens"], request=AccessTokenInput, responses=AccessTokenOutput)
+@documented("Access tokens", input=AccessTokenInput, output=AccessTokenOutput)
 class AccessTokenViewSet(ResourceViewSet):
     resource = "access_tokens"
     output_serializer_class = AccessTokenOutput

@@ -1,11 +1,11 @@
 from django.db.models import Count, IntegerField, OuterRef, Subquery
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from scfm.accounts import services
 from scfm.accounts.models import Account, PlatformProvider
 from scfm.api.base import ResourceViewSet
 from scfm.api.fields import HashField, TimestampField
+from scfm.api.schema import documented
 from scfm.calls.models import PhoneCall
 from scfm.contacts.models import Contact
 from scfm.core.metadata import MERGE_MODES
@@ -74,7 +74,7 @@ class AccountInput(serializers.Serializer):
     metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
 
 
-@extend_schema(tags=["Accounts"], request=AccountInput, responses=AccountOutput)
+@documented("Accounts", input=AccountInput, output=AccountOutput)
 class AccountViewSet(ResourceViewSet):
     """`/api/accounts…`: super admins only."""
 
@@ -98,7 +98,7 @@ class AccountViewSet(ResourceViewSet):
         return self.destroyed()
 
 
-@extend_schema(tags=["Accounts"], request=AccountInput, responses=AccountOutput)
+@documented("Accounts", input=AccountInput, output=AccountOutput, actions=("retrieve", "update"))
 class CurrentAccountViewSet(AccountViewSet):
     """`/api/account`: the caller's own account; no super admin needed."""
 

@@ -1,9 +1,9 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
 from scfm.api.fields import HashField, TimestampField
+from scfm.api.schema import documented
 from scfm.callouts import populations
 from scfm.callouts.models import CALLOUT_POPULATION, BatchOperation, Callout
 from scfm.callouts.states import PUBLIC_BATCH_OPERATION_EVENTS
@@ -44,7 +44,7 @@ class BatchOperationEventInput(serializers.Serializer):
     event = serializers.ChoiceField(choices=list(PUBLIC_BATCH_OPERATION_EVENTS))
 
 
-@extend_schema(tags=["Batch operations"], request=BatchOperationInput, responses=BatchOperationOutput)
+@documented("Batch operations", input=BatchOperationInput, output=BatchOperationOutput)
 class BatchOperationViewSet(ResourceViewSet):
     resource = "batch_operations"
     output_serializer_class = BatchOperationOutput
@@ -79,8 +79,8 @@ class BatchOperationViewSet(ResourceViewSet):
         return self.destroyed()
 
 
-@extend_schema(
-    tags=["Batch operations"], request=BatchOperationEventInput, responses={201: BatchOperationOutput}
+@documented(
+    "Batch operations", input=BatchOperationEventInput, output=BatchOperationOutput, actions=("create",)
 )
 class BatchOperationEventViewSet(ResourceViewSet):
     """`POST /api/batch_operations/:id/batch_operation_events`: queue a population."""

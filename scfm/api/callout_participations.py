@@ -1,9 +1,9 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
 from scfm.api.fields import HashField, TimestampField
+from scfm.api.schema import documented
 from scfm.callouts import services
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.contacts.models import Contact
@@ -40,9 +40,7 @@ class CalloutParticipationInput(serializers.Serializer):
     metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
 
 
-@extend_schema(
-    tags=["Callout participations"], request=CalloutParticipationInput, responses=CalloutParticipationOutput
-)
+@documented("Callout participations", input=CalloutParticipationInput, output=CalloutParticipationOutput)
 class CalloutParticipationViewSet(ResourceViewSet):
     resource = "callout_participations"
     output_serializer_class = CalloutParticipationOutput

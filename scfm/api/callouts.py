@@ -1,9 +1,9 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
 from scfm.api.fields import HashField, TimestampField
+from scfm.api.schema import documented
 from scfm.callouts import services
 from scfm.callouts.models import Callout
 from scfm.callouts.states import CALLOUT_TRANSITIONS
@@ -48,7 +48,7 @@ class CalloutEventInput(serializers.Serializer):
     event = serializers.ChoiceField(choices=list(CALLOUT_TRANSITIONS))
 
 
-@extend_schema(tags=["Callouts"], request=CalloutInput, responses=CalloutOutput)
+@documented("Callouts", input=CalloutInput, output=CalloutOutput)
 class CalloutViewSet(ResourceViewSet):
     resource = "callouts"
     output_serializer_class = CalloutOutput
@@ -75,7 +75,7 @@ class CalloutViewSet(ResourceViewSet):
         return self.destroyed()
 
 
-@extend_schema(tags=["Callouts"], request=CalloutEventInput, responses={201: CalloutOutput})
+@documented("Callouts", input=CalloutEventInput, output=CalloutOutput, actions=("create",))
 class CalloutEventViewSet(ResourceViewSet):
     """`POST /api/callouts/:id/callout_events`: start, pause, resume or stop a callout."""
 

@@ -1,9 +1,9 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
 from scfm.api.fields import HashField, TimestampField
+from scfm.api.schema import documented
 from scfm.callouts.models import Callout
 from scfm.contacts import services
 from scfm.contacts.models import Contact
@@ -26,7 +26,7 @@ class ContactInput(serializers.Serializer):
     metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
 
 
-@extend_schema(tags=["Contacts"], request=ContactInput, responses=ContactOutput)
+@documented("Contacts", input=ContactInput, output=ContactOutput)
 class ContactViewSet(ResourceViewSet):
     resource = "contacts"
     output_serializer_class = ContactOutput
@@ -53,7 +53,7 @@ class ContactViewSet(ResourceViewSet):
         return self.destroyed()
 
 
-@extend_schema(tags=["Contacts"], request=ContactInput, responses={201: ContactOutput})
+@documented("Contacts", input=ContactInput, output=ContactOutput, actions=("create",))
 class ContactDataViewSet(ResourceViewSet):
     """`POST /api/contact_data`: create or update the contact that has `msisdn`."""
 

@@ -1,9 +1,9 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
 from scfm.api.fields import TimestampField
+from scfm.api.schema import documented
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.calls.models import PhoneCall
 from scfm.contacts.models import Contact
@@ -43,7 +43,7 @@ class PhoneCallOutput(serializers.ModelSerializer):
         ]
 
 
-@extend_schema(tags=["Phone calls"], responses=PhoneCallOutput)
+@documented("Phone calls", output=PhoneCallOutput, actions=("list", "retrieve"))
 class PhoneCallViewSet(ResourceViewSet):
     """Phone calls are read-only: the engine and the provider's webhooks write them."""
 

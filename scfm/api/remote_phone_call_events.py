@@ -1,9 +1,9 @@
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
 from scfm.api.fields import HashField, TimestampField
+from scfm.api.schema import documented
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.calls.models import PhoneCall, RemotePhoneCallEvent
 from scfm.contacts.models import Contact
@@ -36,8 +36,11 @@ class RemotePhoneCallEventInput(serializers.Serializer):
     metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
 
 
-@extend_schema(
-    tags=["Remote phone call events"], request=RemotePhoneCallEventInput, responses=RemotePhoneCallEventOutput
+@documented(
+    "Remote phone call events",
+    input=RemotePhoneCallEventInput,
+    output=RemotePhoneCallEventOutput,
+    actions=("list", "retrieve", "update"),
 )
 class RemotePhoneCallEventViewSet(ResourceViewSet):
     """Events are created by the provider's signed webhooks; clients may only annotate them."""

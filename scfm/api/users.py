@@ -1,10 +1,10 @@
-from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from scfm.accounts import services
 from scfm.accounts.models import User
 from scfm.api.base import ResourceViewSet
 from scfm.api.fields import HashField, TimestampField
+from scfm.api.schema import documented
 from scfm.api.tenancy import specified_or_current_account
 from scfm.core.errors import ValidationFailed
 from scfm.core.metadata import MERGE_MODES
@@ -32,7 +32,7 @@ class UserEventInput(serializers.Serializer):
     event = serializers.ChoiceField(choices=["invite"])
 
 
-@extend_schema(tags=["Users"], request=UserInput, responses=UserOutput)
+@documented("Users", input=UserInput, output=UserOutput)
 class UserViewSet(ResourceViewSet):
     resource = "users"
     output_serializer_class = UserOutput
@@ -55,7 +55,7 @@ class UserViewSet(ResourceViewSet):
         return self.destroyed()
 
 
-@extend_schema(tags=["Users"], request=UserEventInput, responses={201: UserOutput})
+@documented("Users", input=UserEventInput, output=UserOutput, actions=("create",))
 class UserEventViewSet(ResourceViewSet):
     """`POST /api/users/:id/user_events` with `invite`: email the user an invitation link."""
 
