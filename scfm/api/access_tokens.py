@@ -4,10 +4,9 @@ from scfm.accounts import services
 from scfm.accounts.models import AccessToken
 from scfm.accounts.permissions import TOKEN_PERMISSIONS
 from scfm.api.base import ResourceViewSet
-from scfm.api.fields import HashField, TimestampField
+from scfm.api.fields import HashField, IdField, MergeModeField, PermissionNamesField, TimestampField
 from scfm.api.schema import documented
 from scfm.api.tenancy import specified_or_current_account
-from scfm.core.metadata import MERGE_MODES
 from scfm.filtering.specs import ACCESS_TOKEN_FILTERS
 
 
@@ -22,14 +21,13 @@ class AccessTokenOutput(serializers.ModelSerializer):
 
 
 class AccessTokenInput(serializers.Serializer):
-    permissions = serializers.ListField(
-        child=serializers.ChoiceField(choices=TOKEN_PERMISSIONS),
-        required=False,
+    permissions = PermissionNamesField(
+        TOKEN_PERMISSIONS,
         help_text="Permissions of the token; at most those of the token making the request.",
     )
     metadata = HashField(required=False)
-    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
-    account_id = serializers.IntegerField(required=False, help_text="Super admins only: the token's account.")
+    metadata_merge_mode = MergeModeField()
+    account_id = IdField(required=False, help_text="Super admins only: the token's account.")
 
 
 @documented("Access tokens", input=AccessTokenInput, output=AccessTokenOutput)

@@ -4,11 +4,10 @@ from rest_framework import serializers
 from scfm.accounts import services
 from scfm.accounts.models import Account, PlatformProvider
 from scfm.api.base import ResourceViewSet
-from scfm.api.fields import HashField, TimestampField
+from scfm.api.fields import HashField, MergeModeField, OneOfField, StringField, TimestampField
 from scfm.api.schema import documented
 from scfm.calls.models import PhoneCall
 from scfm.contacts.models import Contact
-from scfm.core.metadata import MERGE_MODES
 from scfm.filtering.specs import ACCOUNT_FILTERS
 
 
@@ -49,29 +48,30 @@ class AccountOutput(serializers.ModelSerializer):
             "contacts_count",
         ]
 
+    # Lists annotate the counts (one query for the page); a single account just counts.
     def get_phone_calls_count(self, account) -> int:
-        counted = getattr(account, "phone_calls_total", None)
-        return counted or 0 if hasattr(account, "phone_calls_total") else account.phone_calls.count()
+        if hasattr(account, "phone_calls_total"):
+            return account.phone_calls_total or 0
+        return account.phone_calls.count()
 
     def get_contacts_count(self, account) -> int:
-        counted = getattr(account, "contacts_total", None)
-        return counted or 0 if hasattr(account, "contacts_total") else account.contacts.count()
+        if hasattr(account, "contacts_total"):
+            return account.contacts_total or 0
+        return account.contacts.count()
 
 
 class AccountInput(serializers.Serializer):
-    platform_provider_name = serializers.ChoiceField(
-        choices=PlatformProvider.values, required=False, allow_null=True
-    )
-    twilio_account_sid = serializers.CharField(required=False, allow_null=True)
-    twilio_auth_token = serializers.CharField(required=False, allow_null=True)
-    somleng_account_sid = serializers.CharField(required=False, allow_null=True)
-    somleng_auth_token = serializers.CharField(required=False, allow_null=True)
-    somleng_api_host = serializers.CharField(required=False, allow_null=True)
-    somleng_api_base_url = serializers.CharField(required=False, allow_null=True)
-    call_flow_logic = serializers.CharField(required=False)
+    platform_provider_name = OneOfField(PlatformProvider.values)
+    twilio_account_sid = StringField(max_length=255)
+    twilio_auth_token = StringField(max_length=255)
+    somleng_account_sid = StringField(max_length=255)
+    somleng_auth_token = StringField(max_length=255)
+    somleng_api_host = StringField(max_length=255)
+    somleng_api_base_url = StringField(max_length=255)
+    call_flow_logic = StringField(max_length=255)
     settings = HashField(required=False, help_text="Replaced as sent; missing keys read as their defaults.")
     metadata = HashField(required=False)
-    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
+    metadata_merge_mode = MergeModeField()
 
 
 @documented("Accounts", input=AccountInput, output=AccountOutput)

@@ -4,10 +4,11 @@ from django.shortcuts import get_object_or_404
 from rest_framework import viewsets
 from rest_framework.response import Response
 
+from scfm.api.errors import flatten_errors
 from scfm.api.pagination import paginate
 from scfm.api.params import nested_query_params
 from scfm.api.sorting import apply_sort
-from scfm.core.errors import BadRequest
+from scfm.core.errors import BadRequest, ValidationFailed
 from scfm.filtering.compiler import FilterSpec, apply_filters
 
 
@@ -43,7 +44,16 @@ class ResourceViewSet(viewsets.ViewSet):
         return get_object_or_404(self.get_base_queryset(), pk=self.kwargs[self.lookup_url_kwarg])
 
     def input(self) -> dict:
-        return permitted(self.request.data, self.input_serializer_class)
+        """Return the permitted keys of the body, each checked for its type (422 otherwise).
+
+        Only shapes are checked here (strings are strings, ids are integers); the services apply
+        the reference's rules and messages.
+        """
+        data = permitted(self.request.data, self.input_serializer_class)
+        serializer = self.input_serializer_class(data=data, partial=True)
+        if not serializer.is_valid():
+            raise ValidationFailed(flatten_errors(serializer.errors))
+        return dict(serializer.validated_data)
 
     def location(self, instance) -> str:
         return f"/api/{self.resource}/{instance.pk}"

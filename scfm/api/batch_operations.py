@@ -2,12 +2,11 @@ from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
-from scfm.api.fields import HashField, TimestampField
+from scfm.api.fields import HashField, IdField, MergeModeField, OneOfField, TimestampField
 from scfm.api.schema import documented
 from scfm.callouts import populations
 from scfm.callouts.models import CALLOUT_POPULATION, BatchOperation, Callout
 from scfm.callouts.states import PUBLIC_BATCH_OPERATION_EVENTS
-from scfm.core.metadata import MERGE_MODES
 from scfm.filtering.specs import BATCH_OPERATION_FILTERS
 
 
@@ -31,17 +30,17 @@ class BatchOperationOutput(serializers.ModelSerializer):
 
 
 class BatchOperationInput(serializers.Serializer):
-    type = serializers.ChoiceField(choices=[CALLOUT_POPULATION], required=False)
-    callout_id = serializers.IntegerField(required=False, help_text="Or given by the path.")
+    type = OneOfField([CALLOUT_POPULATION])
+    callout_id = IdField(required=False, help_text="Or given by the path.")
     parameters = HashField(
         required=False, help_text='{"contact_filter_params": {…}}: which contacts join the callout.'
     )
     metadata = HashField(required=False)
-    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
+    metadata_merge_mode = MergeModeField()
 
 
 class BatchOperationEventInput(serializers.Serializer):
-    event = serializers.ChoiceField(choices=list(PUBLIC_BATCH_OPERATION_EVENTS))
+    event = OneOfField(choices=list(PUBLIC_BATCH_OPERATION_EVENTS))
 
 
 @documented("Batch operations", input=BatchOperationInput, output=BatchOperationOutput)

@@ -2,12 +2,11 @@ from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
-from scfm.api.fields import HashField, TimestampField
+from scfm.api.fields import HashField, IdField, MergeModeField, StringField, TimestampField
 from scfm.api.schema import documented
 from scfm.callouts import services
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.contacts.models import Contact
-from scfm.core.metadata import MERGE_MODES
 from scfm.filtering.specs import CALLOUT_PARTICIPATION_FILTERS
 
 
@@ -33,11 +32,11 @@ class CalloutParticipationOutput(serializers.ModelSerializer):
 
 
 class CalloutParticipationInput(serializers.Serializer):
-    contact_id = serializers.IntegerField(required=False, help_text="Create only; ignored on update.")
-    msisdn = serializers.CharField(required=False, help_text="Defaults to the contact's phone number.")
-    call_flow_logic = serializers.CharField(required=False, help_text="Defaults to the callout's.")
+    contact_id = IdField(required=False, help_text="Create only; ignored on update.")
+    msisdn = StringField(max_length=64, help_text="Defaults to the contact's phone number.")
+    call_flow_logic = StringField(max_length=255, help_text="Defaults to the callout's.")
     metadata = HashField(required=False)
-    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
+    metadata_merge_mode = MergeModeField()
 
 
 @documented("Callout participations", input=CalloutParticipationInput, output=CalloutParticipationOutput)

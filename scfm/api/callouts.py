@@ -2,13 +2,12 @@ from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
-from scfm.api.fields import HashField, TimestampField
+from scfm.api.fields import HashField, MergeModeField, OneOfField, StringField, TimestampField
 from scfm.api.schema import documented
 from scfm.callouts import services
 from scfm.callouts.models import Callout
 from scfm.callouts.states import CALLOUT_TRANSITIONS
 from scfm.contacts.models import Contact
-from scfm.core.metadata import MERGE_MODES
 from scfm.filtering.specs import CALLOUT_FILTERS
 
 
@@ -33,19 +32,17 @@ class CalloutOutput(serializers.ModelSerializer):
 
 
 class CalloutInput(serializers.Serializer):
-    call_flow_logic = serializers.CharField(
-        required=False, help_text="The call flow logic run for each call."
-    )
-    audio_url = serializers.CharField(required=False, help_text="URL of an audio file played by PlayMessage.")
+    call_flow_logic = StringField(max_length=255, help_text="The call flow logic run for each call.")
+    audio_url = StringField(required=False, help_text="URL of an audio file played by PlayMessage.")
     metadata = HashField(required=False)
-    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
+    metadata_merge_mode = MergeModeField()
     settings = HashField(
         required=False, help_text="Settings read by the call flow logic; replaced on update."
     )
 
 
 class CalloutEventInput(serializers.Serializer):
-    event = serializers.ChoiceField(choices=list(CALLOUT_TRANSITIONS))
+    event = OneOfField(choices=list(CALLOUT_TRANSITIONS))
 
 
 @documented("Callouts", input=CalloutInput, output=CalloutOutput)

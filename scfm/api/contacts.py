@@ -2,12 +2,11 @@ from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
-from scfm.api.fields import HashField, TimestampField
+from scfm.api.fields import HashField, MergeModeField, StringField, TimestampField
 from scfm.api.schema import documented
 from scfm.callouts.models import Callout
 from scfm.contacts import services
 from scfm.contacts.models import Contact
-from scfm.core.metadata import MERGE_MODES
 from scfm.filtering.specs import CONTACT_FILTERS
 
 
@@ -21,9 +20,9 @@ class ContactOutput(serializers.ModelSerializer):
 
 
 class ContactInput(serializers.Serializer):
-    msisdn = serializers.CharField(help_text="Phone number in E.164 format", required=False)
+    msisdn = StringField(max_length=64, help_text="Phone number in E.164 format")
     metadata = HashField(required=False)
-    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
+    metadata_merge_mode = MergeModeField()
 
 
 @documented("Contacts", input=ContactInput, output=ContactOutput)

@@ -25,7 +25,7 @@ def handle_exception(exc, context):
     if isinstance(exc, ValidationFailed):
         return Response({"errors": exc.errors}, status=422)
     if isinstance(exc, exceptions.ValidationError):
-        return Response({"errors": _flatten_errors(exc.detail)}, status=422)
+        return Response({"errors": flatten_errors(exc.detail)}, status=422)
     if isinstance(exc, Http404 | ObjectDoesNotExist | exceptions.NotFound):
         return Response(status_body(404, "Not Found"), status=404)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
@@ -53,7 +53,7 @@ def handle_exception(exc, context):
     return None
 
 
-def _flatten_errors(detail) -> dict[str, list[str]]:
+def flatten_errors(detail) -> dict[str, list[str]]:
     """Return DRF's error detail as {"field": ["message"]}, nested fields joined with dots."""
     errors: dict[str, list[str]] = {}
 

@@ -2,12 +2,12 @@ from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
-from scfm.api.fields import HashField, TimestampField
+from scfm.api.fields import HashField, MergeModeField, TimestampField
 from scfm.api.schema import documented
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.calls.models import PhoneCall, RemotePhoneCallEvent
 from scfm.contacts.models import Contact
-from scfm.core.metadata import MERGE_MODES, update_metadata
+from scfm.core.metadata import update_metadata
 from scfm.filtering.specs import REMOTE_PHONE_CALL_EVENT_FILTERS
 
 
@@ -33,7 +33,7 @@ class RemotePhoneCallEventOutput(serializers.ModelSerializer):
 
 class RemotePhoneCallEventInput(serializers.Serializer):
     metadata = HashField(required=False)
-    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
+    metadata_merge_mode = MergeModeField()
 
 
 @documented(

@@ -3,11 +3,10 @@ from rest_framework import serializers
 from scfm.accounts import services
 from scfm.accounts.models import User
 from scfm.api.base import ResourceViewSet
-from scfm.api.fields import HashField, TimestampField
+from scfm.api.fields import HashField, IdField, MergeModeField, OneOfField, StringField, TimestampField
 from scfm.api.schema import documented
 from scfm.api.tenancy import specified_or_current_account
 from scfm.core.errors import ValidationFailed
-from scfm.core.metadata import MERGE_MODES
 from scfm.filtering.specs import USER_FILTERS
 
 
@@ -21,15 +20,15 @@ class UserOutput(serializers.ModelSerializer):
 
 
 class UserInput(serializers.Serializer):
-    email = serializers.CharField(required=False)
-    password = serializers.CharField(required=False, help_text="6 to 128 characters.")
+    email = StringField(max_length=255)
+    password = StringField(max_length=1024, help_text="6 to 128 characters.")
     metadata = HashField(required=False)
-    metadata_merge_mode = serializers.ChoiceField(choices=MERGE_MODES, required=False)
-    account_id = serializers.IntegerField(required=False, help_text="Super admins only: the user's account.")
+    metadata_merge_mode = MergeModeField()
+    account_id = IdField(required=False, help_text="Super admins only: the user's account.")
 
 
 class UserEventInput(serializers.Serializer):
-    event = serializers.ChoiceField(choices=["invite"])
+    event = OneOfField(choices=["invite"])
 
 
 @documented("Users", input=UserInput, output=UserOutput)

@@ -1,0 +1,71 @@
+"""Wrongly typed or oversized values get a 422 in the reference's shape, never a 500 (found by fuzzing)."""
+
+import pytest
+
+from scfm.accounts.models import Account, User
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"somleng_account_sid": [None, None]},
+        {"twilio_account_sid": True},
+        {"twilio_auth_token": "x" * 300},
+        {"call_flow_logic": {"a": 1}},
+        {"platform_provider_name": "nexmo"},
+    ],
+)
+def test_account_fields_of_the_wrong_type(api, body):
+    before = Account.objects.get(pk=api.account.pk)
+    response = api.patch("/api/account", body, format="json")
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == list(body)
+    after = Account.objects.get(pk=api.account.pk)
+    assert (after.twilio_account_sid, after.somleng_account_sid) == (
+        before.twilio_account_sid,
+        before.somleng_account_sid,
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": 0, "password": "secret123"},
+        {"email": "a@example.com", "password": True},
+        {"email": ["a@example.com"], "password": "secret123"},
+    ],
+)
+def test_user_fields_of_the_wrong_type(api, body):
+    response = api.post("/api/users", body, format="json")
+    assert response.status_code == 422
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/contacts", {"msisdn": ["+855972345678"]}),
+        ("/api/contacts", {"msisdn": "+855" + "9" * 100}),
+        ("/api/callouts", {"audio_url": {"x": 1}}),
+        ("/api/callouts", {"call_flow_logic": "x" * 300}),
+        ("/api/access_tokens", {"permissions": "contacts_read"}),
+        ("/api/access_tokens", {"permissions": ["contacts_read", 3]}),
+        ("/api/batch_operations", {"callout_id": "abc"}),
+        ("/api/batch_operations", {"callout_id": 10**30}),
+    ],
+)
+def test_create_with_wrongly_typed_values(api, url, body):
+    response = api.post(url, body, format="json")
+    assert response.status_code == 422
+    assert "errors" in response.json()
+
+
+def test_event_of_the_wrong_type(api):
+    from tests import factories
+
+    callout = factories.CalloutFactory(account=api.account)
+    response = api.post(f"/api/callouts/{callout.pk}/callout_events", {"event": ["start"]}, format="json")
+    assert response.status_code == 422
+    assert response.json() == {"errors": {"event": ["is not included in the list"]}}
