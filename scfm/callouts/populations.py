@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from scfm.accounts.models import Account
@@ -127,12 +127,29 @@ def fire_population_event(*, population: BatchOperation, event: Any) -> BatchOpe
     return population
 
 
+_PARTICIPATION_COLUMNS = (
+    "callout_id, contact_id, callout_population_id, msisdn, call_flow_logic, metadata,"
+    " answered, phone_calls_count, created_at, updated_at"
+)
+_PHONE_CALL_COLUMNS = (
+    "callout_participation_id, contact_id, status, msisdn, metadata, remote_response,"
+    " remote_queue_response, call_flow_logic, duration, lock_version, account_id, callout_id,"
+    " created_at, updated_at"
+)
+
+
 @transaction.atomic
 def populate_callout(*, population: BatchOperation) -> int:
     """Add every matching contact to the callout with a first `created` call; return how many.
 
-    Two set-based statements, never a Python loop over contacts. Contacts already in the callout
-    (by contact or msisdn) are skipped by the unique constraints, so running it again is harmless.
+    Set-based statements, never a Python loop over contacts. Contacts already in the callout
+    (by contact or msisdn) are skipped, so running it again is harmless.
+
+    On PostgreSQL one statement inserts the participations and their calls, skipping contacts
+    already in the callout with anti-joins rather than `ON CONFLICT` (whose speculative insertion
+    costs about a third of the participations' INSERT). Should a participation added meanwhile
+    by someone else still collide, that statement is rolled back to its savepoint and the
+    `ON CONFLICT DO NOTHING` statements below run instead; the result is the same either way.
     """
     callout = population.callout
     now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -143,13 +160,45 @@ def populate_callout(*, population: BatchOperation) -> int:
     )
     contacts_sql, contacts_params = contacts.query.sql_with_params()
     participations = connection.ops.quote_name(CalloutParticipation._meta.db_table)
+    if connection.vendor == "postgresql":
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"""
+                    WITH added AS (
+                        INSERT INTO {participations} ({_PARTICIPATION_COLUMNS})
+                        SELECT %s, matching.id, %s, matching.msisdn, %s, '{{}}', false, 1, %s, %s
+                        FROM ({contacts_sql}) AS matching
+                        WHERE NOT EXISTS (
+                                  SELECT 1 FROM {participations} AS existing
+                                  WHERE existing.callout_id = %s AND existing.contact_id = matching.id
+                              )
+                          AND NOT EXISTS (
+                                  SELECT 1 FROM {participations} AS existing
+                                  WHERE existing.callout_id = %s AND existing.msisdn = matching.msisdn
+                              )
+                        RETURNING id, contact_id, msisdn, call_flow_logic, callout_id
+                    )
+                    INSERT INTO phone_calls ({_PHONE_CALL_COLUMNS})
+                    SELECT added.id, added.contact_id, 'created', added.msisdn, '{{}}', '{{}}', '{{}}',
+                           added.call_flow_logic, 0, 0, %s, added.callout_id, %s, %s
+                    FROM added
+                    """,
+                    [
+                        callout.pk, population.pk, callout.call_flow_logic, now, now,
+                        *contacts_params,
+                        callout.pk, callout.pk,
+                        population.account_id, now, now,
+                    ],  # fmt: skip
+                )
+                return cursor.rowcount
+        except IntegrityError:
+            pass  # a participation added meanwhile collided: take the ON CONFLICT way below
     with connection.cursor() as cursor:
         # `WHERE true` keeps SQLite from reading ON CONFLICT as part of a join.
         cursor.execute(
             f"""
-            INSERT INTO {participations}
-                (callout_id, contact_id, callout_population_id, msisdn, call_flow_logic, metadata,
-                 answered, phone_calls_count, created_at, updated_at)
+            INSERT INTO {participations} ({_PARTICIPATION_COLUMNS})
             SELECT %s, matching.id, %s, matching.msisdn, %s, '{{}}', false, 1, %s, %s
             FROM ({contacts_sql}) AS matching
             WHERE true
@@ -160,10 +209,7 @@ def populate_callout(*, population: BatchOperation) -> int:
         added = cursor.rowcount
         cursor.execute(
             f"""
-            INSERT INTO phone_calls
-                (callout_participation_id, contact_id, status, msisdn, metadata, remote_response,
-                 remote_queue_response, call_flow_logic, duration, lock_version, account_id, callout_id,
-                 created_at, updated_at)
+            INSERT INTO phone_calls ({_PHONE_CALL_COLUMNS})
             SELECT participation.id, participation.contact_id, 'created', participation.msisdn,
                    '{{}}', '{{}}', '{{}}', participation.call_flow_logic, 0, 0, %s,
                    participation.callout_id, %s, %s

@@ -5,14 +5,16 @@ so a crash can never make the same attempt go out twice: a claimed call whose ou
 is left for the reconcile loop, never sent again.
 """
 
+import json
 import logging
 import math
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from threading import BoundedSemaphore
+from threading import Event
 
-from django.db import close_old_connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -35,23 +37,64 @@ MAX_CATCH_UP = timedelta(milliseconds=250)
 BUSY_BACKOFF = timedelta(seconds=2)
 
 
+@dataclass(frozen=True)
+class ClaimedCall:
+    id: int
+    msisdn: str
+    account_id: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What one claim took, and when the account may hand over its next call."""
+
+    calls: list[ClaimedCall]
+    account: Account | None = None
+    next_due: datetime | None = None  # set when the pace, not the queue, held calls back
+    skipped: list[int] = field(default_factory=list)  # claimed calls that already have a CallSid
+
+
+@dataclass(frozen=True)
+class Sender:
+    """An account's provider and caller ID, read once per claim."""
+
+    config: provider.ProviderConfig
+    from_: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the provider answered to one hand-over, and when the answer came."""
+
+    call: ClaimedCall
+    at: datetime
+    placed: provider.PlacedCall | None = None
+    error: provider.ProviderError | None = None
+
+
 @dataclass
 class Dialer:
-    """Claims calls and hands them over on a pool of threads, at most `max_in_flight` at a time."""
+    """Claims calls and hands them over on a pool of threads, at most `max_in_flight` at a time.
+
+    The pool's threads only talk to the provider; they never touch the database, so a large
+    `max_in_flight` costs no database connections. The dial loop's thread claims calls (each
+    claim committed before its requests leave) and records the provider's answers in batches.
+    """
 
     worker: str
     max_in_flight: int = 64
     max_claim: int = 100
     _pool: ThreadPoolExecutor = field(init=False)
-    _slots: BoundedSemaphore = field(init=False)
-    _in_flight: set[Future] = field(init=False, default_factory=set)
+    _in_flight: dict[Future, ClaimedCall] = field(init=False, default_factory=dict)
+    _next_due: datetime | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=self.max_in_flight, thread_name_prefix="dial")
-        self._slots = BoundedSemaphore(self.max_in_flight)
 
     def tick(self, now: datetime | None = None) -> bool:
-        """Claim what each account may hand over now and start sending it; return whether any was."""
+        """Record the answers that came back, then claim what each account may hand over now and
+        start sending it; return whether anything was done."""
+        recorded = self.record_finished()
         now = now or timezone.now()
         running = (
             Callout.objects.filter(status=CalloutStatus.RUNNING).order_by().values_list("account_id", "id")
@@ -59,61 +102,102 @@ class Dialer:
         callouts_by_account: dict[int, list[int]] = {}
         for account_id, callout_id in running:
             callouts_by_account.setdefault(account_id, []).append(callout_id)
-        did_work = False
+        did_work = recorded
+        next_due: datetime | None = None
         for account_id, callout_ids in callouts_by_account.items():
             capacity = self.free_capacity()
             if capacity == 0:
                 break
-            claimed = claim_calls(
+            claim = _claim(
                 account_id=account_id,
                 callout_ids=callout_ids,
                 worker=self.worker,
                 now=now,
                 limit=min(capacity, self.max_claim),
             )
-            for phone_call_id in claimed:
-                self._start(phone_call_id)
-            did_work = did_work or bool(claimed)
+            if claim.next_due is not None:
+                next_due = claim.next_due if next_due is None else min(next_due, claim.next_due)
+            if claim.calls:
+                sender = Sender(
+                    config=provider_config(claim.account),
+                    from_=str(claim.account.setting("from_phone_number")),
+                )
+                for call in claim.calls:
+                    self._in_flight[self._pool.submit(_place, call, sender)] = call
+            did_work = did_work or bool(claim.calls or claim.skipped)
+        self._next_due = next_due
         return did_work
 
     def free_capacity(self) -> int:
-        self._in_flight = {future for future in self._in_flight if not future.done()}
         return self.max_in_flight - len(self._in_flight)
 
-    def _start(self, phone_call_id: int) -> None:
-        self._in_flight.add(self._pool.submit(_hand_over_in_thread, phone_call_id))
+    def wait(self, seconds: float, stopping: Event) -> None:
+        """Idle until a hand-over comes back or an account's next call is due, `seconds` at most."""
+        if self._next_due is not None:
+            due_in = (self._next_due - timezone.now()).total_seconds()
+            seconds = max(0.001, min(seconds, due_in))
+        if self._in_flight:
+            pending = [future for future in self._in_flight if not future.done()]
+            if len(pending) == len(self._in_flight):
+                wait_for_futures(pending, timeout=seconds, return_when=FIRST_COMPLETED)
+            return
+        stopping.wait(seconds)
+
+    def record_finished(self) -> bool:
+        """Record the provider's answers to the hand-overs that are over; return whether there were any."""
+        done = [future for future in self._in_flight if future.done()]
+        if not done:
+            return False
+        outcomes = []
+        for future in done:
+            call = self._in_flight.pop(future)
+            error = future.exception()
+            if error is not None:  # a bug; the lease makes reconcile pick the call up
+                logger.error("Hand-over of phone call %s failed", call.id, exc_info=error)
+            else:
+                outcomes.append(future.result())
+        record_outcomes(outcomes)
+        return True
 
     def drain(self) -> None:
-        """Wait for every hand-over under way to be recorded (used on shutdown)."""
+        """Wait for every hand-over under way and record it (used on shutdown)."""
         self._pool.shutdown(wait=True)
+        self.record_finished()
 
 
 def claim_calls(
     *, account_id: int, callout_ids: list[int], worker: str, now: datetime, limit: int
 ) -> list[int]:
     """Claim up to the account's allowance of due calls; return their ids (committed)."""
+    claim = _claim(account_id=account_id, callout_ids=callout_ids, worker=worker, now=now, limit=limit)
+    return sorted([call.id for call in claim.calls] + claim.skipped)
+
+
+def _claim(*, account_id: int, callout_ids: list[int], worker: str, now: datetime, limit: int) -> Claim:
+    """Claim up to the account's allowance of due calls (committed before this returns)."""
     with transaction.atomic():
         account = Account.objects.select_for_update(skip_locked=True).filter(pk=account_id).first()
         if account is None:
-            return []  # another engine is pacing this account right now
+            return Claim(calls=[])  # another engine is pacing this account right now
         rate_per_minute = account.int_setting("phone_call_queue_limit")
         if rate_per_minute <= 0:
-            return []
+            return Claim(calls=[])
         interval = timedelta(seconds=60 / rate_per_minute)
         start = max(account.next_dial_at or now - MAX_CATCH_UP, now - MAX_CATCH_UP)
         if start > now:
-            return []
+            return Claim(calls=[], next_due=start)
         allowance = min(limit, math.floor((now - start) / interval) + 1)
-        ids = list(
+        rows = list(
             PhoneCall.objects.filter(
                 account_id=account_id, callout_id__in=callout_ids, status=PhoneCallStatus.CREATED
             )
             .order_by("id")
             .select_for_update(skip_locked=True)
-            .values_list("id", flat=True)[:allowance]
+            .values_list("id", "msisdn", "remote_call_id")[:allowance]
         )
-        if not ids:
-            return []
+        if not rows:
+            return Claim(calls=[])
+        ids = [row[0] for row in rows]
         PhoneCall.objects.filter(pk__in=ids, status=PhoneCallStatus.CREATED).update(
             status=PhoneCallStatus.QUEUED,
             claimed_by=worker,
@@ -121,17 +205,115 @@ def claim_calls(
             lock_version=F("lock_version") + 1,
             updated_at=now,
         )
-        Account.objects.filter(pk=account_id).update(next_dial_at=start + interval * len(ids))
-    return ids
+        next_dial_at = start + interval * len(ids)
+        Account.objects.filter(pk=account_id).update(next_dial_at=next_dial_at)
+    return Claim(
+        # A call with a CallSid already went out: it is claimed but never sent again.
+        calls=[
+            ClaimedCall(id, msisdn, account_id) for id, msisdn, remote_call_id in rows if not remote_call_id
+        ],
+        account=account,
+        next_due=next_dial_at if len(ids) == allowance and allowance < limit else None,
+        skipped=[id for id, _, remote_call_id in rows if remote_call_id],
+    )
 
 
-def _hand_over_in_thread(phone_call_id: int) -> None:
+def _place(call: ClaimedCall, sender: Sender) -> Outcome:
+    """Send one claimed call to the provider (on a pool thread; no database)."""
+    url = phone_call_webhook_url(call.id)
     try:
-        hand_over(phone_call_id)
-    except Exception:  # a bug here must not kill the pool; the lease makes reconcile pick it up
-        logger.exception("Hand-over of phone call %s failed", phone_call_id)
-    finally:
-        close_old_connections()
+        placed = provider.place_call(
+            sender.config, to=call.msisdn, from_=sender.from_, url=url, status_callback=url
+        )
+    except provider.ProviderError as error:
+        return Outcome(call=call, at=timezone.now(), error=error)
+    return Outcome(call=call, at=timezone.now(), placed=placed)
+
+
+def record_outcomes(outcomes: list[Outcome]) -> None:
+    """Record the provider's answers: the placed calls in batches, the others one by one.
+
+    A write that fails leaves its call claimed; reconciliation settles it after the lease, as
+    when an engine dies between the provider's answer and the write.
+    """
+    placed = [outcome for outcome in outcomes if outcome.placed is not None]
+    one_by_one = [outcome for outcome in outcomes if outcome.placed is None]
+    for start in range(0, len(placed), RECORD_BATCH):
+        batch = placed[start : start + RECORD_BATCH]
+        try:
+            _record_placed_batch(batch)
+        except DatabaseError:
+            logger.warning("Recording %s hand-overs at once failed; recording them one by one", len(batch))
+            one_by_one += batch
+    for outcome in one_by_one:
+        try:
+            _record_outcome(outcome)
+        except Exception:
+            logger.exception(
+                "Recording the hand-over of phone call %s failed; left for reconciliation", outcome.call.id
+            )
+
+
+# One UPDATE for a batch of placed calls, exactly what `_record_placed` does for one: every SET
+# expression reads the row as it was, so a call a fast callback already moved keeps its status.
+_RECORD_PLACED_SQL = """
+WITH placed (id, sid, remote_status, direction, resource, at) AS (VALUES {rows})
+UPDATE phone_calls SET
+    status = CASE WHEN phone_calls.status = 'queued' THEN 'remotely_queued' ELSE phone_calls.status END,
+    remote_status = CASE WHEN phone_calls.status = 'queued' THEN placed.remote_status
+                         ELSE phone_calls.remote_status END,
+    remote_call_id = COALESCE(phone_calls.remote_call_id, placed.sid),
+    remote_direction = COALESCE(phone_calls.remote_direction, placed.direction),
+    remote_queue_response = placed.resource,
+    remote_error_message = NULL,
+    remotely_queued_at = placed.at,
+    claimed_by = NULL,
+    claim_expires_at = NULL,
+    lock_version = phone_calls.lock_version + 1,
+    updated_at = placed.at
+FROM placed
+WHERE phone_calls.id = placed.id
+"""
+assert PhoneCallStatus.QUEUED == "queued" and PhoneCallStatus.REMOTELY_QUEUED == "remotely_queued"
+_PLACED_ROW = {
+    "postgresql": "(%s::bigint, %s::varchar, %s::varchar, %s::varchar, %s::jsonb, %s::timestamptz)",
+    "sqlite": "(%s, %s, %s, %s, %s, %s)",
+}
+RECORD_BATCH = 500
+
+
+def _record_placed_batch(outcomes: list[Outcome]) -> None:
+    """Record many placed calls in one statement (`_record_placed` for each, in one go)."""
+    row = _PLACED_ROW.get(connection.vendor)
+    if row is None:
+        with transaction.atomic():
+            for outcome in outcomes:
+                _record_placed(outcome.call.id, outcome.placed, now=outcome.at)
+        return
+    params: list[object] = []
+    for outcome in outcomes:
+        placed = outcome.placed
+        params += [
+            outcome.call.id,
+            placed.sid,
+            placed.status,
+            placed.direction,
+            json.dumps(placed.resource),
+            connection.ops.adapt_datetimefield_value(outcome.at),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD_PLACED_SQL.format(rows=", ".join([row] * len(outcomes))), params)
+
+
+def _record_outcome(outcome: Outcome) -> str:
+    call_id, error = outcome.call.id, outcome.error
+    if outcome.placed is not None:
+        return _record_placed(call_id, outcome.placed, now=outcome.at)
+    if isinstance(error, provider.ProviderBusy):
+        return _release(call_id, outcome.call.account_id, error)
+    if isinstance(error, provider.ProviderRefused):
+        return _record_refusal(call_id, error)
+    return _record_unknown(call_id, error, now=outcome.at)
 
 
 def hand_over(phone_call_id: int) -> str:
@@ -149,26 +331,29 @@ def hand_over(phone_call_id: int) -> str:
             status_callback=url,
         )
     except provider.ProviderBusy as error:
-        return _release(call, error)
+        return _release(call.pk, call.account_id, error)
     except provider.ProviderRefused as error:
-        return _record_refusal(call, error)
+        return _record_refusal(call.pk, error)
     except provider.OutcomeUnknown as error:
-        logger.warning(
-            "Phone call %s: hand-over outcome unknown (%s); left for reconciliation", call.pk, error
-        )
-        # The request is over, so the claim ends now; reconciliation counts its grace from here.
-        PhoneCall.objects.filter(pk=call.pk, status=PhoneCallStatus.QUEUED).update(
-            remote_error_message=f"outcome unknown: {error.message}", claim_expires_at=timezone.now()
-        )
-        return PhoneCallStatus.QUEUED
-    return _record_placed(call, placed)
+        return _record_unknown(call.pk, error, now=timezone.now())
+    return _record_placed(call.pk, placed, now=timezone.now())
 
 
-def _record_placed(call: PhoneCall, placed: provider.PlacedCall) -> str:
-    now = timezone.now()
+def _record_unknown(phone_call_id: int, error: provider.ProviderError, *, now: datetime) -> str:
+    logger.warning(
+        "Phone call %s: hand-over outcome unknown (%s); left for reconciliation", phone_call_id, error
+    )
+    # The request is over, so the claim ends now; reconciliation counts its grace from here.
+    PhoneCall.objects.filter(pk=phone_call_id, status=PhoneCallStatus.QUEUED).update(
+        remote_error_message=f"outcome unknown: {error.message}", claim_expires_at=now
+    )
+    return PhoneCallStatus.QUEUED
+
+
+def _record_placed(phone_call_id: int, placed: provider.PlacedCall, *, now: datetime) -> str:
     was_queued = When(status=PhoneCallStatus.QUEUED, then=Value(PhoneCallStatus.REMOTELY_QUEUED))
     # A fast provider's callback may have moved the call already; then only the record is filled in.
-    PhoneCall.objects.filter(pk=call.pk).update(
+    PhoneCall.objects.filter(pk=phone_call_id).update(
         status=Case(was_queued, default=F("status")),
         remote_status=Case(
             When(status=PhoneCallStatus.QUEUED, then=Value(placed.status)), default=F("remote_status")
@@ -186,10 +371,10 @@ def _record_placed(call: PhoneCall, placed: provider.PlacedCall) -> str:
     return PhoneCallStatus.REMOTELY_QUEUED
 
 
-def _record_refusal(call: PhoneCall, error: provider.ProviderError) -> str:
+def _record_refusal(phone_call_id: int, error: provider.ProviderError) -> str:
     now = timezone.now()
     with transaction.atomic():
-        moved = PhoneCall.objects.filter(pk=call.pk, status=PhoneCallStatus.QUEUED).update(
+        moved = PhoneCall.objects.filter(pk=phone_call_id, status=PhoneCallStatus.QUEUED).update(
             status=PhoneCallStatus.ERRORED,
             remote_error_message=error.message,
             remotely_queued_at=now,
@@ -199,17 +384,17 @@ def _record_refusal(call: PhoneCall, error: provider.ProviderError) -> str:
             updated_at=now,
         )
         if moved:
-            schedule_retry(phone_call_id=call.pk, status=PhoneCallStatus.ERRORED, now=now)
+            schedule_retry(phone_call_id=phone_call_id, status=PhoneCallStatus.ERRORED, now=now)
     return PhoneCallStatus.ERRORED
 
 
-def _release(call: PhoneCall, error: provider.ProviderError) -> str:
+def _release(phone_call_id: int, account_id: int, error: provider.ProviderError) -> str:
     """Give a call the provider certainly did not create back to the queue, and slow the account."""
     now = timezone.now()
-    logger.info("Phone call %s not accepted now (%s); released", call.pk, error)
+    logger.info("Phone call %s not accepted now (%s); released", phone_call_id, error)
     with transaction.atomic():
         PhoneCall.objects.filter(
-            pk=call.pk, status=PhoneCallStatus.QUEUED, remote_call_id__isnull=True
+            pk=phone_call_id, status=PhoneCallStatus.QUEUED, remote_call_id__isnull=True
         ).update(
             status=PhoneCallStatus.CREATED,
             claimed_by=None,
@@ -217,7 +402,7 @@ def _release(call: PhoneCall, error: provider.ProviderError) -> str:
             lock_version=F("lock_version") + 1,
             updated_at=now,
         )
-        Account.objects.filter(pk=call.account_id).update(
+        Account.objects.filter(pk=account_id).update(
             next_dial_at=Greatest(Coalesce(F("next_dial_at"), Value(now)), Value(now)) + BUSY_BACKOFF
         )
     return PhoneCallStatus.CREATED

@@ -57,8 +57,15 @@ class Engine:
                 self.stopping.wait(ERROR_PAUSE_SECONDS)
                 continue
             if not did_work:
-                self.stopping.wait(IDLE_SECONDS[name])
+                self._idle(name)
         close_old_connections()
+
+    def _idle(self, name: str) -> None:
+        if name == "dial":
+            # Until a hand-over comes back or an account's next call is due: pacing stays even.
+            self.dialer.wait(IDLE_SECONDS[name], self.stopping)
+        else:
+            self.stopping.wait(IDLE_SECONDS[name])
 
     def start(self) -> None:
         logger.info("Engine %s starting: %s", self.worker, ", ".join(t.name for t in self.threads))

@@ -288,4 +288,6 @@ def create_app_from_env() -> SimulatorApp:
     """Return the ASGI app configured from SIMULATOR_* variables (granian's `--factory` target)."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        # One line per callback is noise next to the simulator's own per-call lines, and costs time.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     return create_app(Simulator(credentials=credentials_from_env(), knobs=knobs_from_env()))

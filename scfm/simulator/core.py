@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import time
 import uuid
 from collections import deque
@@ -19,6 +20,16 @@ from scfm.simulator.ledger import Call, CallPlan
 from scfm.simulator.webhooks import WebhookSender, is_http_url
 
 STATUS_CALLBACK_EVENTS = ("initiated", "ringing", "answered", "completed")
+# Requests to SCFM (callbacks, TwiML fetches) open at once. More wait their turn in an asyncio
+# semaphore: httpx's own pool queue costs time quadratic in its length (and every request checks
+# each pooled connection), which starved the Calls API of the event loop once a few thousand
+# calls were playing. SCFM's web workers serve a handful of requests at a time anyway.
+MAX_OPEN_REQUESTS = 16
+
+try:  # httpcore imports sniffio on every request; when it is absent, remember that once
+    import sniffio  # noqa: F401
+except ImportError:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]  # a failed import, at no cost
 
 
 class ApiError(Exception):
@@ -81,8 +92,13 @@ class Simulator:
     def player(self) -> CallPlayer:
         # Created on first use so the HTTP client belongs to the running event loop.
         if self._player is None:
-            client = httpx.AsyncClient(transport=self._transport, follow_redirects=False)
-            self._player = CallPlayer(WebhookSender(client, self.credentials.auth_token))
+            limits = httpx.Limits(
+                max_connections=MAX_OPEN_REQUESTS, max_keepalive_connections=MAX_OPEN_REQUESTS
+            )
+            client = httpx.AsyncClient(transport=self._transport, follow_redirects=False, limits=limits)
+            self._player = CallPlayer(
+                WebhookSender(client, self.credentials.auth_token, max_open_requests=MAX_OPEN_REQUESTS)
+            )
         return self._player
 
     def configure(self, data: Mapping[str, object], *, replace: bool = False) -> Knobs:

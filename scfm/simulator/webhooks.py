@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import urldefrag, urlencode, urlsplit
 
 import httpx
@@ -24,9 +25,13 @@ def is_http_url(url: str) -> bool:
 class WebhookSender:
     """Send form-encoded requests signed with `X-Twilio-Signature` for one auth token."""
 
-    def __init__(self, client: httpx.AsyncClient, auth_token: str) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, auth_token: str, *, max_open_requests: int | None = None
+    ) -> None:
         self.client = client
         self.validator = RequestValidator(auth_token)
+        # At most this many requests at once (None: no limit but the client's own pool).
+        self._slots = asyncio.Semaphore(max_open_requests) if max_open_requests else None
 
     def prepare(self, url: str, method: str, params: dict[str, str]) -> httpx.Request:
         """Build the signed request; GET puts the parameters in the query and signs the URL alone."""
@@ -52,5 +57,8 @@ class WebhookSender:
         request = self.prepare(url, method, params)
         # No pool timeout: a callback waiting for a free connection is late, not lost.
         request.extensions["timeout"] = httpx.Timeout(timeout, pool=None).as_dict()
-        # Redirects are not followed: the simulator only calls the URLs it was given.
-        return await self.client.send(request, follow_redirects=False)
+        if self._slots is None:
+            # Redirects are not followed: the simulator only calls the URLs it was given.
+            return await self.client.send(request, follow_redirects=False)
+        async with self._slots:  # a request waiting for a slot is late, not lost
+            return await self.client.send(request, follow_redirects=False)

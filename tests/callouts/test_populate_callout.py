@@ -64,3 +64,24 @@ def test_empty_filter_takes_every_contact_of_the_account(account):
     population = factories.BatchOperationFactory(callout__account=account, parameters={})
     factories.ContactFactory.create_batch(4, account=account)
     assert populate_callout(population=population) == 4
+
+
+def test_a_contact_matched_twice_is_added_once(population, account, monkeypatch):
+    """The fast way inserts without ON CONFLICT; a collision falls back to it, with the same result."""
+    from scfm.callouts import populations
+    from scfm.contacts.models import Contact
+
+    contact = factories.ContactFactory(account=account, metadata={"gender": "f"})
+    for _ in range(2):  # the join below yields the contact once per other callout
+        factories.CalloutParticipationFactory(
+            callout=factories.CalloutFactory(account=account), contact=contact, msisdn=contact.msisdn
+        )
+    monkeypatch.setattr(
+        populations,
+        "contacts_matching",
+        lambda **kwargs: Contact.objects.filter(account=account, callout_participations__isnull=False),
+    )
+    assert populate_callout(population=population) == 1
+    participation = CalloutParticipation.objects.get(callout=population.callout)
+    assert participation.contact_id == contact.pk
+    assert participation.phone_calls.count() == 1

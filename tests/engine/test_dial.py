@@ -1,4 +1,6 @@
 import datetime
+import threading
+import time
 
 import pytest
 from django.utils import timezone
@@ -151,3 +153,127 @@ def test_dialer_tick_hands_over_every_due_call(running_callout, somleng_account,
         dialer.drain()
     assert PhoneCall.objects.filter(status="remotely_queued").count() == 4
     assert len(fake_provider.placed) == 4
+
+
+def placed_outcome(call, sid, *, status="queued"):
+    return dial.Outcome(
+        call=dial.ClaimedCall(call.pk, call.msisdn, call.account_id),
+        at=timezone.now(),
+        placed=provider.PlacedCall(
+            sid=sid, status=status, direction="outbound-api", resource={"sid": sid, "status": status}
+        ),
+    )
+
+
+def claim_all(callout):
+    callout.account.settings["phone_call_queue_limit"] = 60_000
+    callout.account.save()
+    return dial.claim_calls(
+        account_id=callout.account_id, callout_ids=[callout.pk], worker="w", now=timezone.now(), limit=100
+    )
+
+
+def test_recording_a_batch_of_hand_overs_is_one_record_per_call(running_callout):
+    calls = add_participants(running_callout, 3)
+    assert len(claim_all(running_callout)) == 3
+    # A fast provider's callback moved the second call on before the engine recorded it.
+    PhoneCall.objects.filter(pk=calls[1].pk).update(
+        status="in_progress", remote_status="ringing", remote_call_id="CA-early"
+    )
+    dial.record_outcomes([placed_outcome(call, f"CA{n}") for n, call in enumerate(calls)])
+
+    first, early, last = (PhoneCall.objects.get(pk=call.pk) for call in calls)
+    for call, sid in ((first, "CA0"), (last, "CA2")):
+        assert (call.status, call.remote_status, call.remote_call_id) == ("remotely_queued", "queued", sid)
+        assert (call.remote_direction, call.remote_queue_response) == (
+            "outbound-api",
+            {"sid": sid, "status": "queued"},
+        )
+        assert call.remotely_queued_at is not None
+        assert (call.claimed_by, call.claim_expires_at) == (None, None)
+        assert call.lock_version == 2  # claim, then record
+    # The callback's news stands; the hand-over is still recorded.
+    assert (early.status, early.remote_status, early.remote_call_id) == ("in_progress", "ringing", "CA-early")
+    assert early.remote_queue_response == {"sid": "CA1", "status": "queued"}
+    assert early.remotely_queued_at is not None
+    assert early.claimed_by is None
+
+
+def test_recording_outcomes_that_are_not_placed_calls(running_callout):
+    busy, refused, unknown = add_participants(running_callout, 3)
+    assert len(claim_all(running_callout)) == 3
+
+    def outcome(call, error):
+        return dial.Outcome(
+            call=dial.ClaimedCall(call.pk, call.msisdn, call.account_id), at=timezone.now(), error=error
+        )
+
+    dial.record_outcomes(
+        [
+            outcome(busy, provider.ProviderBusy("429", status=429)),
+            outcome(refused, provider.ProviderRefused("400: invalid To", status=400)),
+            outcome(unknown, provider.OutcomeUnknown("ReadTimeout")),
+        ]
+    )
+    busy, refused, unknown = (PhoneCall.objects.get(pk=call.pk) for call in (busy, refused, unknown))
+    assert (busy.status, busy.claimed_by) == ("created", None)
+    assert (refused.status, refused.remote_error_message) == ("errored", "400: invalid To")
+    assert refused.retry_at is not None
+    assert unknown.status == "queued"
+    assert unknown.remote_error_message == "outcome unknown: ReadTimeout"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dialer_records_every_kind_of_answer(running_callout, somleng_account, fake_provider):
+    somleng_account.settings["phone_call_queue_limit"] = 6000
+    somleng_account.save()
+    fake_provider.place_result = provider.ProviderBusy("503: unavailable", status=503)
+    (call,) = add_participants(running_callout, 1)
+    dialer = dial.Dialer(worker="w", max_in_flight=4)
+    try:
+        assert dialer.tick(now=timezone.now() + datetime.timedelta(seconds=5))
+    finally:
+        dialer.drain()
+    call.refresh_from_db()
+    assert (call.status, call.claimed_by) == ("created", None)
+    assert len(fake_provider.placed) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dialer_never_sends_a_call_that_already_has_a_call_sid(
+    running_callout, somleng_account, fake_provider
+):
+    somleng_account.settings["phone_call_queue_limit"] = 6000
+    somleng_account.save()
+    sent, named = add_participants(running_callout, 2)
+    PhoneCall.objects.filter(pk=named.pk).update(remote_call_id="CA-known")
+    dialer = dial.Dialer(worker="w", max_in_flight=4)
+    try:
+        assert dialer.tick(now=timezone.now() + datetime.timedelta(seconds=5))
+    finally:
+        dialer.drain()
+    assert [request["to"] for request in fake_provider.placed] == [sent.msisdn]
+    named.refresh_from_db()
+    assert (named.status, named.remote_call_id) == ("queued", "CA-known")  # left to reconciliation
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dialer_idles_until_the_next_call_is_due(running_callout, somleng_account, fake_provider):
+    somleng_account.settings["phone_call_queue_limit"] = 300  # one every 200 ms
+    somleng_account.save()
+    add_participants(running_callout, 5)
+    dialer = dial.Dialer(worker="w", max_in_flight=4)
+    try:
+        assert dialer.tick()  # the quarter second of catch-up: two calls
+        deadline = time.monotonic() + 5
+        while dialer.free_capacity() < 4 and time.monotonic() < deadline:
+            dialer.wait(0.05, threading.Event())
+            dialer.record_finished()
+        assert not dialer.tick()  # the next call is not due yet
+        started = time.monotonic()
+        dialer.wait(5.0, threading.Event())
+        assert time.monotonic() - started < 1.0  # woken for it, not after the full pause
+        assert dialer.tick()
+    finally:
+        dialer.drain()
+    assert len(fake_provider.placed) == 3

@@ -1,8 +1,10 @@
 """Playing calls: outcomes, rules, the seeded mix, and signed status callbacks."""
 
+import asyncio
 import random
 from datetime import datetime
 
+import httpx
 import pytest
 
 from scfm.simulator.config import Knobs
@@ -174,3 +176,26 @@ async def test_ring_seconds_are_waited_for_scaled_by_time_scale(harness):
 
     rang = datetime.fromisoformat(entry["end_time"]) - datetime.fromisoformat(entry["start_time"])
     assert rang.total_seconds() >= 0.045
+
+
+async def test_requests_to_scfm_are_limited_to_a_few_at_once():
+    """Thousands of calls playing at once queue their requests cheaply instead of in httpx's pool."""
+    from scfm.simulator.webhooks import WebhookSender
+
+    open_now, most = 0, 0
+
+    async def slow_scfm(request: httpx.Request) -> httpx.Response:
+        nonlocal open_now, most
+        open_now += 1
+        most = max(most, open_now)
+        await asyncio.sleep(0.01)
+        open_now -= 1
+        return httpx.Response(200)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(slow_scfm)) as client:
+        sender = WebhookSender(client, "token", max_open_requests=3)
+        answers = await asyncio.gather(
+            *(sender.send("http://scfm.test/cb", "POST", {"n": str(n)}, timeout=5) for n in range(20))
+        )
+    assert [answer.status_code for answer in answers] == [200] * 20
+    assert most == 3
