@@ -185,11 +185,11 @@ def populate_callout(*, population: BatchOperation) -> int:
                     FROM added
                     """,
                     [
-                        callout.pk, population.pk, callout.call_flow_logic, now, now,
+                        *(callout.pk, population.pk, callout.call_flow_logic, now, now),
                         *contacts_params,
-                        callout.pk, callout.pk,
-                        population.account_id, now, now,
-                    ],  # fmt: skip
+                        *(callout.pk, callout.pk),
+                        *(population.account_id, now, now),
+                    ],
                 )
                 return cursor.rowcount
         except IntegrityError:

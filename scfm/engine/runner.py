@@ -28,9 +28,7 @@ def worker_name() -> str:
 
 
 class Engine:
-    def __init__(
-        self, *, loops: tuple[str, ...] = LOOPS, max_in_flight: int = 64
-    ):
+    def __init__(self, *, loops: tuple[str, ...] = LOOPS, max_in_flight: int = 64):
         self.worker = worker_name()
         self.stopping = threading.Event()
         self.dialer = Dialer(worker=self.worker, max_in_flight=max_in_flight)
