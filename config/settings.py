@@ -69,6 +69,7 @@ TEMPLATES = [
 DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'scfm.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL", DEFAULT_SQLITE_URL), conn_max_age=600)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
     # IMMEDIATE avoids the read-to-write lock upgrade that fails at once under concurrency.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
