@@ -12,8 +12,9 @@ Real processes on loopback: `scfm simulator` (mix answered .7, busy .1, no-answe
 attempts, at `--rate` calls per minute (default: no limit worth the name). The clock starts when
 the population is queued and the callout started (the engine's populate loop then adds the
 participants) and stops when every participant is final: no call under way, no retry due, and
-every participation has its calls. The engine's memory is sampled from /proc/<pid>/status
-(VmRSS every 0.5 s; VmHWM, its peak, at the end).
+every participation has its calls. Calls whose callbacks lag more than --fetch-after seconds
+are fetched from the simulator by the engine's reconcile loop, as in production. The engine's
+memory is sampled from /proc/<pid>/status (VmRSS every 0.5 s; VmHWM, its peak, at the end).
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ from _engine_bench import (
 )
 
 MIX = {"answered": 0.7, "busy": 0.1, "no-answer": 0.15, "failed": 0.05}
+
+
+def postgres_cpu() -> float:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cpu_seconds(row[0] for row in cursor.fetchall())
 
 
 def progress(callout_id: int) -> tuple[int, int, int, int]:
@@ -67,6 +80,7 @@ def run(procs: Processes, account, *, participants: int, max_in_flight: int, tim
     engine = procs.start_engine(max_in_flight=max_in_flight)
     time.sleep(1.0)
     group_cpu = {name: cpu_seconds(process_group_pids(p.pid)) for name, p in procs.running.items()}
+    group_cpu["postgres"] = postgres_cpu()
     started = time.monotonic()
     fire_population_event(population=population, event="queue")
     fire_callout_event(callout=callout, event="start")
@@ -97,6 +111,8 @@ def run(procs: Processes, account, *, participants: int, max_in_flight: int, tim
         name: cpu_seconds(process_group_pids(p.pid)) - group_cpu.get(name, 0.0)
         for name, p in procs.running.items()
     }
+    # Backends alive at the end (those that closed meanwhile are missed).
+    cpu["postgres"] = postgres_cpu() - group_cpu["postgres"]
     web_rss = sum(vm_kib(pid, "VmRSS") or 0 for pid in process_group_pids(procs.running["web"].pid))
     simulator_rss = max(
         (vm_kib(pid, "VmRSS") or 0 for pid in process_group_pids(procs.running["simulator"].pid)), default=0
@@ -104,6 +120,7 @@ def run(procs: Processes, account, *, participants: int, max_in_flight: int, tim
     procs.stop("engine")
 
     statuses = Counter(PhoneCall.objects.filter(callout=callout).values_list("status", flat=True))
+    polled = PhoneCall.objects.filter(callout=callout, remote_status_fetch_queued_at__isnull=False).count()
     answered = CalloutParticipation.objects.filter(callout=callout, answered=True).count()
     attempts = Counter(
         CalloutParticipation.objects.filter(callout=callout).values_list("phone_calls_count", flat=True)
@@ -126,6 +143,7 @@ def run(procs: Processes, account, *, participants: int, max_in_flight: int, tim
         "participants": state[0],
         "calls": sum(statuses.values()),
         "statuses": dict(statuses),
+        "polled": polled,
         "answered": answered,
         "attempts": dict(sorted(attempts.items())),
         "ledger": len(ledger),
@@ -153,11 +171,20 @@ def main() -> int:
     parser.add_argument("--time-scale", type=float, default=0.0, help="simulator time_scale (0: no waiting)")
     parser.add_argument("--max-in-flight", type=int, default=64)
     parser.add_argument("--timeout", type=float, default=600.0, help="bound on the run, seconds")
+    parser.add_argument(
+        "--fetch-after",
+        type=int,
+        default=60,
+        help="SCFM_STATUS_FETCH_AFTER_SECONDS: the engine fetches calls whose callbacks lag this long",
+    )
     args = parser.parse_args()
 
     procs = Processes(
         db_url=bench_database_url(args.backend),
-        extra_env={"SCFM_STATUS_FETCH_AFTER_SECONDS": "30", "SCFM_STATUS_FETCH_INTERVAL_SECONDS": "15"},
+        extra_env={
+            "SCFM_STATUS_FETCH_AFTER_SECONDS": str(args.fetch_after),
+            "SCFM_STATUS_FETCH_INTERVAL_SECONDS": "30",
+        },
     )
     os.environ["SCFM_PUBLIC_URL"] = procs.web_url
     prepare_database(args.backend)
@@ -197,6 +224,10 @@ def main() -> int:
         f"({result['answered'] / max(1, result['participants']):.1%})"
     )
     print(f"  call statuses {result['statuses']}; attempts per participant {result['attempts']}")
+    print(
+        f"  calls whose status the engine fetched (no final callback after --fetch-after s): "
+        f"{result['polled']:,}"
+    )
     print(
         f"  simulator ledger {result['ledger']:,} calls; dialed twice {result['duplicates']}, "
         f"unknown to SCFM {result['unknown_to_scfm']}, numbers dialed more than their attempts "
