@@ -14,9 +14,8 @@ def stack(transactional_db):
         running.stop()
 
 
-@pytest.fixture
-def simulated_account(stack):
-    """An account whose provider is the stack's simulator, paced fast and retrying after 1 s."""
+def simulator_account(stack, **settings):
+    """Return an account whose provider is the stack's simulator, retrying after 1 s, at most 3 attempts."""
     return factories.AccountFactory(
         platform_provider_name="somleng",
         somleng_account_sid="simulator-account",
@@ -27,5 +26,11 @@ def simulated_account(stack):
             "phone_call_queue_limit": 1200,
             "max_phone_calls_for_callout_participation": 3,
             "phone_call_retry_delay_seconds": 1,
+            **settings,
         },
     )
+
+
+@pytest.fixture
+def simulated_account(stack):
+    return simulator_account(stack)

@@ -10,6 +10,7 @@ from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.calls.models import PhoneCall
 from scfm.contacts.models import Contact
 from tests import factories
+from tests.e2e.conftest import simulator_account
 from tests.e2e.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -83,18 +84,7 @@ def assert_each_attempt_dialed_at_most_once(stack: Stack, callout: Callout) -> N
 
 @pytest.fixture
 def fast_account(stack):
-    return factories.AccountFactory(
-        platform_provider_name="somleng",
-        somleng_account_sid="simulator-account",
-        somleng_auth_token="simulator-token",
-        somleng_api_base_url=stack.simulator_url,
-        settings={
-            "from_phone_number": "1294",
-            "phone_call_queue_limit": 12000,
-            "max_phone_calls_for_callout_participation": 3,
-            "phone_call_retry_delay_seconds": 1,
-        },
-    )
+    return simulator_account(stack, phone_call_queue_limit=12000)
 
 
 def test_engine_killed_at_random_moments_dials_nothing_twice_and_loses_nothing(stack, fast_account):
