@@ -104,43 +104,47 @@ def running_server(db_name: str, *, workers: int = 2, log_path: Path | None = No
         )
     failed = True
     try:
-        _wait_until_listening(port, process, timeout=60)
+        wait_http(port, "/api/contacts", process)
         yield Server(port, process.pid)
         failed = False
     finally:
-        _stop(process)
+        stop_group(process)
         if failed:
             print(f"scfm serve output: {log_path}", file=sys.stderr)
         elif not keep_log:
             log_path.unlink(missing_ok=True)
 
 
-def _wait_until_listening(port: int, process: subprocess.Popen, timeout: float) -> None:
+def wait_http(port: int, path: str, process: subprocess.Popen, *, timeout: float = 60) -> None:
+    """Return once something answers `GET path` on `port`; fail if `process` dies or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"scfm serve exited with {process.returncode}")
+            raise RuntimeError(f"process {process.args} exited with {process.returncode}")
         try:
             conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/api/contacts")
+            conn.request("GET", path)
             conn.getresponse().read()
             conn.close()
             return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError(f"scfm serve did not answer on port {port} within {timeout} s")
+    raise RuntimeError(f"nothing answered on port {port} within {timeout} s")
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_group(process: subprocess.Popen) -> None:
+    """Stop a process started in its own group, and any granian worker that outlived it."""
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=5)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def percentile(values: list[float], fraction: float) -> float:

@@ -11,7 +11,6 @@ import contextlib
 import http.client
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from _common import HOST, REPO, create_database, database_url, free_port
+from _common import HOST, REPO, create_database, database_url, free_port, stop_group, wait_http
 
 PG_DB_NAME = "scfm_bench_engine"
 SQLITE_PATH = REPO / "var" / "bench-engine.sqlite3"
@@ -334,37 +333,6 @@ def http_json(port: int, method: str, path: str, payload, *, timeout: float = 30
         return response.status, (json.loads(data) if data else {})
     finally:
         conn.close()
-
-
-def wait_http(port: int, path: str, process: subprocess.Popen, *, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"process {process.args} exited with {process.returncode}; see {LOG_DIR}")
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", path)
-            conn.getresponse().read()
-            conn.close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing answered on port {port} within {timeout} s")
-
-
-def stop_group(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-    # granian workers of the group that outlived their parent
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
