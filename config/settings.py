@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "scfm.engine",
     "scfm.simulator",
     "scfm.api",
+    "scfm.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -43,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "scfm.dashboard.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -61,6 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "scfm.dashboard.context.dashboard",
             ],
         },
     },
@@ -86,6 +89,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 6}},
 ]
 
+LOGIN_URL = "/users/sign_in"
+LOGIN_REDIRECT_URL = "/dashboard/callouts"
+PASSWORD_RESET_TIMEOUT = 6 * 60 * 60  # reset links work for six hours, as in the reference
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = SCFM_PUBLIC_URL.startswith("https://")
+# Wrong passwords before sign-in is locked, per email and per client address, and for how long.
+SCFM_SIGN_IN_MAX_FAILURES = env_int("SCFM_SIGN_IN_MAX_FAILURES", 5)
+SCFM_SIGN_IN_MAX_FAILURES_PER_ADDRESS = env_int("SCFM_SIGN_IN_MAX_FAILURES_PER_ADDRESS", 20)
+SCFM_SIGN_IN_LOCKOUT_SECONDS = env_int("SCFM_SIGN_IN_LOCKOUT_SECONDS", 15 * 60)
+SCFM_INVITATION_VALID_DAYS = env_int("SCFM_INVITATION_VALID_DAYS", 14)
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("km", "ខ្មែរ")]
 TIME_ZONE = "UTC"
@@ -96,6 +110,27 @@ STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("SCFM_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploaded audio goes through Django's storage API: local files under MEDIA_ROOT (served by the web
+# process at MEDIA_URL so the provider can fetch them), or S3 when a bucket is configured.
+SCFM_S3_BUCKET = env_str("SCFM_S3_BUCKET", "")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if SCFM_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": SCFM_S3_BUCKET,
+            "region_name": env_str("SCFM_S3_REGION", "") or None,
+            "endpoint_url": env_str("SCFM_S3_ENDPOINT_URL", "") or None,
+            "default_acl": "public-read",  # the provider fetches the audio without credentials
+            "querystring_auth": False,
+            "file_overwrite": False,
+        },
+    }
+# Largest audio file accepted by the dashboard.
+SCFM_MAX_AUDIO_UPLOAD_BYTES = env_int("SCFM_MAX_AUDIO_UPLOAD_BYTES", 20 * 1024 * 1024)
 
 EMAIL_BACKEND = env_str("SCFM_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("SCFM_DEFAULT_FROM_EMAIL", "SCFM <noreply@scfm.local>")

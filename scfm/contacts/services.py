@@ -12,8 +12,13 @@ from scfm.core.metadata import MERGE_MODES, merge_metadata
 from scfm.core.validation import Errors
 
 
-def _validate_contact_input(data: dict[str, Any], errors: Errors) -> str | None:
-    """Check the shapes the contact schema checks; return the normalised msisdn if one was sent."""
+def _validate_contact_input(
+    data: dict[str, Any], errors: Errors, *, allow_empty_metadata: bool = False
+) -> str | None:
+    """Check the shapes the contact schema checks; return the normalised msisdn if one was sent.
+
+    The API's schema refuses an empty metadata hash; the dashboard's editor may empty it on purpose.
+    """
     msisdn = None
     if "msisdn" in data:
         raw = data["msisdn"]
@@ -28,7 +33,7 @@ def _validate_contact_input(data: dict[str, Any], errors: Errors) -> str | None:
     if "metadata" in data:
         if not isinstance(data["metadata"], dict):
             errors.add("metadata", "must be a hash")
-        elif not data["metadata"]:
+        elif not data["metadata"] and not allow_empty_metadata:
             errors.add("metadata", "must be filled")
     mode = data.get("metadata_merge_mode")
     if mode is not None and mode not in MERGE_MODES:
@@ -37,9 +42,9 @@ def _validate_contact_input(data: dict[str, Any], errors: Errors) -> str | None:
 
 
 @transaction.atomic
-def create_contact(*, account: Account, data: dict[str, Any]) -> Contact:
+def create_contact(*, account: Account, data: dict[str, Any], allow_empty_metadata: bool = False) -> Contact:
     errors = Errors()
-    msisdn = _validate_contact_input(data, errors)
+    msisdn = _validate_contact_input(data, errors, allow_empty_metadata=allow_empty_metadata)
     if "msisdn" not in data:
         errors.add("msisdn", "can't be blank")
     elif msisdn and Contact.objects.for_account(account).filter(msisdn=msisdn).exists():
@@ -49,9 +54,9 @@ def create_contact(*, account: Account, data: dict[str, Any]) -> Contact:
 
 
 @transaction.atomic
-def update_contact(*, contact: Contact, data: dict[str, Any]) -> Contact:
+def update_contact(*, contact: Contact, data: dict[str, Any], allow_empty_metadata: bool = False) -> Contact:
     errors = Errors()
-    msisdn = _validate_contact_input(data, errors)
+    msisdn = _validate_contact_input(data, errors, allow_empty_metadata=allow_empty_metadata)
     if (
         msisdn
         and msisdn != contact.msisdn

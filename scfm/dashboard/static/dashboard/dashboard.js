@@ -1,0 +1,33 @@
+// SCFM dashboard behaviour that needs a script: key/value rows, local times, confirmations.
+(function () {
+  "use strict";
+
+  function localizeTimes(root) {
+    root.querySelectorAll("time[data-local-time]").forEach(function (node) {
+      var date = new Date(node.getAttribute("datetime"));
+      if (!isNaN(date)) { node.textContent = date.toLocaleString(document.documentElement.lang); }
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-add-row]");
+    if (add) {
+      var editor = add.closest("[data-keyvalues]");
+      var template = editor.querySelector("template[data-row-template]");
+      var row = template.content.firstElementChild.cloneNode(true);
+      editor.querySelector("[data-rows]").appendChild(row);
+      row.querySelector("input").focus();
+      return;
+    }
+    var remove = event.target.closest("[data-remove-row]");
+    if (remove) { remove.closest(".keyvalue-row").remove(); }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) { event.preventDefault(); }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { localizeTimes(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { localizeTimes(event.target); });
+})();

@@ -1,0 +1,50 @@
+import json
+
+from django import template
+from django.utils.html import format_html
+
+from scfm.dashboard.labels import CALL_FLOW_LABELS, STATUS_LABELS
+
+register = template.Library()
+
+
+@register.filter
+def pretty_json(value) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+@register.filter
+def call_flow_label(value: str) -> str:
+    return CALL_FLOW_LABELS.get(value, value)
+
+
+@register.simple_tag
+def local_time(value):
+    """A UTC timestamp the browser shows in the reader's own time zone (dashboard.js)."""
+    if value is None:
+        return "—"
+    iso = value.isoformat().replace("+00:00", "Z")
+    return format_html(
+        '<time datetime="{}" data-local-time>{}</time>', iso, value.strftime("%Y-%m-%d %H:%M UTC")
+    )
+
+
+@register.filter
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+@register.simple_tag
+def status_badge(status: str):
+    return format_html('<span class="badge badge-{}">{}</span>', status, STATUS_LABELS.get(status, status))
+
+
+@register.filter
+def compact_json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+@register.filter
+def get_item(mapping, key):
+    """`request.GET|get_item:'q[msisdn]'`: a value whose key a template cannot spell."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""

@@ -1,0 +1,240 @@
+"""Contacts: list with filters, create, edit, delete, CSV import (preview first) and CSV export."""
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from scfm.contacts import imports, services
+from scfm.contacts.models import Contact
+from scfm.core.errors import BadRequest, ValidationFailed
+from scfm.dashboard import filter_builder
+from scfm.dashboard.access import member_required
+from scfm.dashboard.keyvalues import dict_to_rows, rows_from_post, rows_to_dict
+from scfm.dashboard.lists import filtered, list_page
+from scfm.filtering.compiler import apply_filters
+from scfm.filtering.specs import CONTACT_FILTERS
+
+IMPORT_SIGNING_SALT = "scfm.dashboard.contact-import"
+IMPORT_MAX_AGE_SECONDS = 60 * 60
+
+
+def _contacts(request):
+    return Contact.objects.for_account(request.user.account)
+
+
+def _builder_context(request) -> dict:
+    """The list's filter form: the API's `q[...]` parameters plus the builder's metadata rows."""
+    rows = filter_builder.rows_from_request(request.GET)
+    return {
+        "filter_rows": rows,
+        "operators": filter_builder.OPERATORS,
+        "casts": filter_builder.CASTS,
+        "builder_filter": filter_builder.rows_to_filter(rows),
+    }
+
+
+def _filtered_contacts(request):
+    """The account's contacts narrowed by `q[...]` and by the builder's rows."""
+    builder = _builder_context(request)
+    contacts, error = filtered(request, _contacts(request), CONTACT_FILTERS)
+    if builder["builder_filter"] and error is None:
+        try:
+            contacts = apply_filters(contacts, {"metadata": builder["builder_filter"]}, CONTACT_FILTERS)
+        except ValidationFailed:
+            contacts, error = contacts.none(), _("a metadata condition is not valid")
+    return contacts, error, builder
+
+
+@member_required
+def contact_list(request):
+    contacts, error, builder = _filtered_contacts(request)
+    page = list_page(request, contacts, None)  # already filtered above
+    page.filter_error = error
+    return render(request, "dashboard/contacts/list.html", {"page": page, **builder})
+
+
+@member_required
+def contact_detail(request, pk):
+    contact = get_object_or_404(_contacts(request), pk=pk)
+    return render(request, "dashboard/contacts/detail.html", {"contact": contact})
+
+
+def _contact_form(request, contact: Contact | None):
+    """Create (contact is None) or edit; metadata rows replace the stored metadata, as in the reference."""
+    errors = {}
+    msisdn = contact.msisdn if contact else ""
+    rows = dict_to_rows(contact.metadata) if contact else [("", "")]
+    if request.method == "POST":
+        msisdn = request.POST.get("msisdn", "").strip()
+        rows = rows_from_post(request.POST, "metadata")
+        metadata, row_errors = rows_to_dict(rows)
+        if row_errors:
+            errors["metadata"] = row_errors
+        else:
+            data = {"msisdn": msisdn, "metadata": metadata, "metadata_merge_mode": "replace"}
+            try:
+                if contact is None:
+                    contact = services.create_contact(
+                        account=request.user.account, data=data, allow_empty_metadata=True
+                    )
+                    messages.success(request, _("Contact was successfully created."))
+                else:
+                    services.update_contact(contact=contact, data=data, allow_empty_metadata=True)
+                    messages.success(request, _("Contact was successfully updated."))
+                return redirect("dashboard:contact_detail", pk=contact.pk)
+            except ValidationFailed as error:
+                errors = error.errors
+    return render(
+        request,
+        "dashboard/contacts/form.html",
+        {"contact": contact, "msisdn": msisdn, "rows": rows or [("", "")], "errors": errors},
+        status=422 if errors else 200,
+    )
+
+
+@member_required
+def contact_new(request):
+    return _contact_form(request, None)
+
+
+@member_required
+def contact_edit(request, pk):
+    return _contact_form(request, get_object_or_404(_contacts(request), pk=pk))
+
+
+@require_POST
+@member_required
+def contact_delete(request, pk):
+    contact = get_object_or_404(_contacts(request), pk=pk)
+    try:
+        services.delete_contact(contact=contact)
+    except ValidationFailed:
+        messages.error(request, _("Contact could not be deleted: it is part of a callout."))
+        return redirect("dashboard:contact_detail", pk=pk)
+    messages.success(request, _("Contact was successfully deleted."))
+    return redirect("dashboard:contacts")
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, value):
+        return value
+
+
+def _flatten(metadata: dict, parent: str = "") -> dict[str, str]:
+    flat = {}
+    for key, value in (metadata or {}).items():
+        name = f"{parent}:{key}" if parent else str(key)
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = "" if value is None else str(value)
+    return flat
+
+
+@member_required
+def contact_export(request):
+    """Every contact of the current filter, one metadata column per key (nested keys as a:b)."""
+    contacts, _error, _builder = _filtered_contacts(request)
+    contacts = contacts.order_by("id")
+    # Two passes keep memory flat: the first only collects the metadata column names.
+    columns = sorted(
+        {
+            key
+            for metadata in contacts.values_list("metadata", flat=True).iterator(2000)
+            for key in _flatten(metadata)
+        }
+    )
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(["msisdn", *columns, "id", "created_at"])
+        for pk, msisdn, metadata, created_at in contacts.values_list(
+            "id", "msisdn", "metadata", "created_at"
+        ).iterator(2000):
+            flat = _flatten(metadata)
+            yield writer.writerow([msisdn, *(flat.get(c, "") for c in columns), pk, created_at.isoformat()])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
+    return response
+
+
+def _import_key(request) -> str:
+    return f"contact-imports/{request.user.account_id}/{uuid.uuid4().hex}.csv"
+
+
+@member_required
+def contact_import(request):
+    """Upload a CSV and see what it would do: counts, the first rows and every row's problem."""
+    context: dict = {}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = _("Choose a CSV file.")
+        else:
+            content = upload.read()
+            try:
+                parsed = imports.parse_csv(content)
+            except imports.ImportFileInvalid as error:
+                context["error"] = str(error)
+            else:
+                name = default_storage.save(_import_key(request), ContentFile(content))
+                context.update(
+                    parsed=parsed,
+                    existing=imports.count_existing(account=request.user.account, parsed=parsed),
+                    sample=parsed.rows[:20],
+                    token=signing.dumps(
+                        {"name": name, "account": request.user.account_id}, salt=IMPORT_SIGNING_SALT
+                    ),
+                )
+                context["new"] = len(parsed.valid_rows) - context["existing"]
+    status = 422 if context.get("error") else 200
+    return render(request, "dashboard/contacts/import.html", context, status=status)
+
+
+@require_POST
+@member_required
+def contact_import_confirm(request):
+    """Write the previewed file; the signed token proves it was this account's own upload."""
+    try:
+        token = signing.loads(
+            request.POST.get("token", ""), salt=IMPORT_SIGNING_SALT, max_age=IMPORT_MAX_AGE_SECONDS
+        )
+        if token["account"] != request.user.account_id:
+            raise BadRequest("not this account's upload")
+        with default_storage.open(token["name"], "rb") as stored:
+            parsed = imports.parse_csv(stored.read())
+    except (signing.BadSignature, BadRequest, OSError, KeyError, imports.ImportFileInvalid):
+        messages.error(request, _("The import has expired or is not valid. Upload the file again."))
+        return redirect("dashboard:contact_import")
+    result = imports.import_contacts(account=request.user.account, parsed=parsed)
+    default_storage.delete(token["name"])
+    messages.success(
+        request,
+        _("Import finished: %(created)d created, %(updated)d updated, %(skipped)d rows skipped.")
+        % {"created": result.created, "updated": result.updated, "skipped": result.skipped},
+    )
+    return redirect("dashboard:contacts")
+
+
+urlpatterns = [
+    path("dashboard/contacts", contact_list, name="contacts"),
+    path("dashboard/contacts/new", contact_new, name="contact_new"),
+    path("dashboard/contacts/export.csv", contact_export, name="contact_export"),
+    path("dashboard/contacts/import", contact_import, name="contact_import"),
+    path("dashboard/contacts/import/confirm", contact_import_confirm, name="contact_import_confirm"),
+    path("dashboard/contacts/<int:pk>", contact_detail, name="contact_detail"),
+    path("dashboard/contacts/<int:pk>/edit", contact_edit, name="contact_edit"),
+    path("dashboard/contacts/<int:pk>/delete", contact_delete, name="contact_delete"),
+]
