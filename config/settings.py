@@ -99,9 +99,13 @@ SCFM_SIGN_IN_MAX_FAILURES = env_int("SCFM_SIGN_IN_MAX_FAILURES", 5)
 SCFM_SIGN_IN_MAX_FAILURES_PER_ADDRESS = env_int("SCFM_SIGN_IN_MAX_FAILURES_PER_ADDRESS", 20)
 SCFM_SIGN_IN_LOCKOUT_SECONDS = env_int("SCFM_SIGN_IN_LOCKOUT_SECONDS", 15 * 60)
 SCFM_INVITATION_VALID_DAYS = env_int("SCFM_INVITATION_VALID_DAYS", 14)
+# The first dashboard user `scfm bootstrap` creates on a fresh installation.
+SCFM_BOOTSTRAP_ADMIN_EMAIL = env_str("SCFM_BOOTSTRAP_ADMIN_EMAIL", "admin@scfm.local")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("km", "ខ្មែរ")]
+# One catalog for every dashboard string (`make messages` refreshes it; the compiled .mo is committed).
+LOCALE_PATHS = [BASE_DIR / "scfm" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -18,6 +18,8 @@ from scfm.contacts.models import Contact
 from scfm.contacts.msisdn import is_plausible_msisdn, normalize_msisdn
 
 PHONE_COLUMNS = ("msisdn", "phone_number", "phone number", "phone", "mobile", "telephone")
+# Columns of SCFM's own export that are not metadata, so an export re-imports as it is.
+RESERVED_COLUMNS = ("id", "created_at", "updated_at")
 MAX_ROWS = 100_000
 BATCH_SIZE = 1_000
 
@@ -85,7 +87,11 @@ def parse_csv(content: bytes) -> ParsedImport:
             _("No phone number column: name one of the columns %(names)s.")
             % {"names": ", ".join(PHONE_COLUMNS[:3])}
         )
-    metadata_columns = [(index, name) for index, name in enumerate(header) if index != phone_index and name]
+    metadata_columns = [
+        (index, name)
+        for index, name in enumerate(header)
+        if index != phone_index and name and name.lower() not in RESERVED_COLUMNS
+    ]
     parsed = ParsedImport(phone_column=header[phone_index], metadata_columns=[n for _, n in metadata_columns])
     seen: dict[str, int] = {}
     for line, cells in enumerate(reader, start=2):

@@ -1,8 +1,10 @@
+import secrets
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from scfm.accounts import services
-from scfm.accounts.models import Account
+from scfm.accounts.models import Account, User, UserRole
 from scfm.accounts.permissions import ALL_TOKEN_PERMISSIONS_MASK, mask_to_names
 
 
@@ -30,9 +32,15 @@ class Command(BaseCommand):
             created_by=account,
             data={"permissions": mask_to_names(ALL_TOKEN_PERMISSIONS_MASK)},
         )
+        # The first person: an admin of the account, and staff of the installation (/admin/).
+        password = secrets.token_urlsafe(12)
+        user = User.objects.create_superuser(
+            settings.SCFM_BOOTSTRAP_ADMIN_EMAIL, password, account=account, role=UserRole.ADMIN
+        )
         self.stdout.write(
             "\nCreated the super-admin account "
             f"{account.pk}.\n"
+            f"  Dashboard:    {base}/dashboard  (sign in as {user.email} / {password})\n"
             f"  Access token: {token.token}\n"
             f"  API:          {base}/api\n"
             f"  Try:          curl -H 'Authorization: Bearer {token.token}' {base}/api/account\n"
@@ -40,5 +48,5 @@ class Command(BaseCommand):
             f"  Admin:        {base}/admin/\n"
             f"  Simulator:    http://127.0.0.1:{settings.SIMULATOR_PORT}/simulator/calls "
             "(the account's provider: calls ring, answer, fail and retry here)\n"
-            "Keep the token: it is shown once here (and through the API to holders of access_tokens_read).\n"
+            "Keep the password and token: they are shown once here. Change the password in the dashboard.\n"
         )
