@@ -8,6 +8,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from scfm.accounts import permissions
 from scfm.accounts.models import AccessToken, Account, PlatformProvider, User, UserRole
@@ -252,3 +253,57 @@ def invite_user(*, user: User, invited_by: User | None = None) -> User:
         )
     )
     return user
+
+
+# Dashboard user management: its messages are shown to people, so they are translated.
+
+
+def _other_admins_exist(user: User) -> bool:
+    """Whether the account has an admin besides `user`; locks every admin row, in order, so two admins
+    demoting or removing each other at once cannot leave the account without one."""
+    admins = User.objects.select_for_update().filter(account_id=user.account_id, role=UserRole.ADMIN)
+    return any(pk != user.pk for pk in admins.order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def invite_new_user(*, account: Account, email: str, role: str, invited_by: User | None) -> User:
+    """Create a user who cannot sign in until they accept the invitation emailed to them."""
+    user = User(account=account, email=(blank_to_none(email) or "").lower(), metadata={}, locale="en")
+    errors = Errors()
+    _validate_user_fields(user, None, errors)
+    if role not in UserRole.values:
+        errors.add("role", "is not included in the list")
+    errors.raise_if_any()
+    user.role = role
+    if invited_by is not None:
+        user.locale = invited_by.locale
+    user.set_unusable_password()
+    user.save()
+    return invite_user(user=user, invited_by=invited_by)
+
+
+@transaction.atomic
+def change_user_role(*, user: User, role: str) -> User:
+    """Make a user an admin or a member; an account always keeps at least one admin."""
+    if role not in UserRole.values:
+        raise ValidationFailed.single("role", _("is not a valid role"))
+    if user.role == UserRole.ADMIN and role != UserRole.ADMIN and not _other_admins_exist(user):
+        raise ValidationFailed.single("base", _("The account's last admin cannot be made a member."))
+    if user.role != role:
+        user.role = role
+        user.save(update_fields=["role", "updated_at"])
+    return user
+
+
+@transaction.atomic
+def remove_user(*, user: User, removed_by: User) -> None:
+    """Remove a user from the dashboard: never yourself, never the account's last admin."""
+    if user.pk == removed_by.pk:
+        raise ValidationFailed.single("base", _("You cannot remove yourself."))
+    if user.role == UserRole.ADMIN and not _other_admins_exist(user):
+        raise ValidationFailed.single("base", _("The account's last admin cannot be removed."))
+    from scfm.callouts.models import Callout
+
+    if Callout.objects.filter(created_by=user).exists():
+        raise ValidationFailed.single("base", _("This user created callouts and cannot be removed."))
+    delete_user(user=user)
