@@ -7,7 +7,9 @@ for a call depends on `phone_call.call_flow_logic` only, never on the callout's 
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from twilio.twiml.voice_response import VoiceResponse
 
 if TYPE_CHECKING:
@@ -57,11 +59,32 @@ TWIML_BUILDERS: dict[str, TwimlBuilder] = {
 
 
 def callout_audio_url(phone_call: "PhoneCall") -> str | None:
-    """Return the audio URL of the call's callout, or None for calls without one."""
+    """Return the audio URL of the call's callout, or None for calls without one.
+
+    The callout's `audio_url` wins; otherwise its uploaded `audio_file` is played from its public URL
+    (the storage's URL when absolute, as S3 gives; else made absolute with SCFM_PUBLIC_URL).
+    """
     callout = phone_call.callout
     if callout is None and phone_call.callout_participation_id is not None:
         callout = phone_call.callout_participation.callout
-    return (callout.audio_url or None) if callout is not None else None
+    if callout is None:
+        return None
+    if callout.audio_url:
+        return callout.audio_url
+    if callout.audio_file:
+        return absolute_media_url(callout.audio_file.storage.url(callout.audio_file.name))
+    return None
+
+
+def absolute_media_url(url: str) -> str:
+    """Make a storage URL absolute: `/media/x.mp3` → `<SCFM_PUBLIC_URL>/media/x.mp3`; absolute stays."""
+    parts = urlsplit(url)
+    if parts.scheme:
+        return url
+    public = urlsplit(settings.SCFM_PUBLIC_URL)
+    if parts.netloc:  # protocol-relative (`//cdn.example.org/x.mp3`)
+        return f"{public.scheme or 'https'}:{url}"
+    return f"{settings.SCFM_PUBLIC_URL.rstrip('/')}/{url.lstrip('/')}"
 
 
 def render_twiml(phone_call: "PhoneCall", *, current_url: str) -> str:

@@ -1,1 +1,301 @@
-urlpatterns = []  # being written
+"""Callouts: list with progress, create/edit (audio upload or URL), live summary, events, results CSV."""
+
+import os
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from scfm.call_flows.registry import CALL_FLOW_LOGICS
+from scfm.callouts import results, services
+from scfm.callouts.models import Callout, CalloutParticipation
+from scfm.callouts.states import CALLOUT_TRANSITIONS, CalloutStatus, available_events
+from scfm.callouts.summary import callout_summary
+from scfm.core.errors import ValidationFailed
+from scfm.dashboard.access import member_required
+from scfm.dashboard.keyvalues import dict_to_rows, rows_from_post, rows_to_dict
+from scfm.dashboard.labels import CALL_FLOW_LABELS, EVENT_LABELS, STATUS_LABELS
+from scfm.dashboard.lists import list_page
+from scfm.filtering.specs import CALLOUT_FILTERS
+
+# Uploaded audio: the extension decides the type the file is later served with, so it is required;
+# a content type the browser reports must also be an audio one (or the generic binary type).
+AUDIO_EXTENSIONS = (
+    ".mp3",
+    ".wav",
+    ".ogg",
+    ".oga",
+    ".opus",
+    ".m4a",
+    ".aac",
+    ".flac",
+    ".gsm",
+    ".ulaw",
+    ".aiff",
+)
+GENERIC_CONTENT_TYPES = ("", "application/octet-stream", "video/ogg", "video/mp4")
+
+
+def _callouts(request):
+    return Callout.objects.for_account(request.user.account_id)
+
+
+def _count_of(queryset) -> Coalesce:
+    """A correlated `COUNT(*)` of `queryset` (already filtered on `callout_id=OuterRef("pk")`)."""
+    counted = queryset.order_by().values("callout_id").annotate(n=Count("id")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _call_flow_choices():
+    return [(name, CALL_FLOW_LABELS.get(name, label)) for name, label in CALL_FLOW_LOGICS.items()]
+
+
+@member_required
+def callout_list(request):
+    participations = CalloutParticipation.objects.filter(callout_id=OuterRef("pk"))
+    callouts = _callouts(request).annotate(
+        participants_count=_count_of(participations),
+        answered_count=_count_of(participations.filter(answered=True)),
+    )
+    page = list_page(request, callouts, CALLOUT_FILTERS)
+    for callout in page.items:
+        count = callout.participants_count
+        callout.percent_answered = callout.answered_count * 100 // count if count else 0
+    return render(
+        request,
+        "dashboard/callouts/list.html",
+        {
+            "page": page,
+            "statuses": [(status, STATUS_LABELS[status]) for status in CalloutStatus.values],
+            "call_flows": _call_flow_choices(),
+        },
+    )
+
+
+def _summary_context(callout: Callout) -> dict:
+    return {
+        "callout": callout,
+        "summary": callout_summary(callout),
+        "polling": callout.status == CalloutStatus.RUNNING,
+    }
+
+
+@member_required
+def callout_detail(request, pk):
+    callout = get_object_or_404(_callouts(request).select_related("account", "created_by"), pk=pk)
+    events = [(event, EVENT_LABELS[event]) for event in available_events(CALLOUT_TRANSITIONS, callout.status)]
+    return render(
+        request,
+        "dashboard/callouts/detail.html",
+        {**_summary_context(callout), "events": events},
+    )
+
+
+@require_GET
+@member_required
+def callout_summary_partial(request, pk):
+    """The summary and progress chart alone, polled by htmx every 2 s while the callout runs."""
+    callout = get_object_or_404(_callouts(request).select_related("account"), pk=pk)
+    return render(request, "dashboard/callouts/_summary.html", _summary_context(callout))
+
+
+def _audio_upload_errors(upload) -> list[str]:
+    """Why an uploaded file cannot be a callout's audio (empty list when it can)."""
+    errors = []
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    content_type = (upload.content_type or "").split(";")[0].strip().lower()
+    if extension not in AUDIO_EXTENSIONS or not (
+        content_type.startswith("audio/") or content_type in GENERIC_CONTENT_TYPES
+    ):
+        errors.append(
+            _("The audio file must be an audio file (%(extensions)s).")
+            % {"extensions": ", ".join(ext.lstrip(".") for ext in AUDIO_EXTENSIONS)}
+        )
+    limit = settings.SCFM_MAX_AUDIO_UPLOAD_BYTES
+    if upload.size > limit:
+        errors.append(
+            _("The audio file is too large (%(size).1f MB); the limit is %(limit).1f MB.")
+            % {"size": upload.size / 1024 / 1024, "limit": limit / 1024 / 1024}
+        )
+    elif upload.size == 0:
+        errors.append(_("The audio file is empty."))
+    return errors
+
+
+def _audio_url_errors(audio_url: str) -> list[str]:
+    if not audio_url:
+        return []
+    try:
+        URLValidator(schemes=["http", "https"])(audio_url)
+    except ValidationError:
+        return [_("The audio URL must be an http:// or https:// address.")]
+    return []
+
+
+def _stored_audio_name(upload) -> str:
+    """A name nobody can guess (the file is public), keeping the original name for people."""
+    return f"{uuid.uuid4().hex}-{os.path.basename(upload.name)}"
+
+
+def _delete_stored_file_on_commit(storage, name: str | None) -> None:
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def _callout_form(request, callout: Callout | None):
+    """Create (callout is None) or edit; settings and metadata rows replace the stored ones (reference)."""
+    errors: dict[str, list[str]] = {}
+    if callout is None:
+        values = {"call_flow_logic": request.user.account.call_flow_logic, "audio_url": ""}
+        settings_rows, metadata_rows = [("", "")], [("", "")]
+    else:
+        values = {"call_flow_logic": callout.call_flow_logic, "audio_url": callout.audio_url or ""}
+        settings_rows, metadata_rows = dict_to_rows(callout.settings), dict_to_rows(callout.metadata)
+    if request.method == "POST":
+        values = {
+            "call_flow_logic": request.POST.get("call_flow_logic", ""),
+            "audio_url": request.POST.get("audio_url", "").strip(),
+        }
+        settings_rows = rows_from_post(request.POST, "settings")
+        metadata_rows = rows_from_post(request.POST, "metadata")
+        callout_settings, settings_errors = rows_to_dict(settings_rows)
+        metadata, metadata_errors = rows_to_dict(metadata_rows)
+        upload = request.FILES.get("audio_file")
+        remove_audio = callout is not None and request.POST.get("remove_audio_file") == "1"
+        for field, field_errors in (
+            ("settings", settings_errors),
+            ("metadata", metadata_errors),
+            ("audio_file", _audio_upload_errors(upload) if upload else []),
+            ("audio_url", _audio_url_errors(values["audio_url"])),
+        ):
+            if field_errors:
+                errors[field] = field_errors
+        if upload and values["audio_url"]:
+            errors.setdefault("audio_url", []).append(
+                _("Upload an audio file or give an audio URL, not both.")
+            )
+        if not errors:
+            data = {
+                "call_flow_logic": values["call_flow_logic"],
+                "audio_url": values["audio_url"],
+                "settings": callout_settings,
+                "metadata": metadata,
+                "metadata_merge_mode": "replace",
+            }
+            try:
+                with transaction.atomic():
+                    if callout is None:
+                        callout = services.create_callout(
+                            account=request.user.account, data=data, created_by=request.user
+                        )
+                        message = _("Callout was successfully created.")
+                    else:
+                        services.update_callout(callout=callout, data=data)
+                        message = _("Callout was successfully updated.")
+                    if upload or remove_audio:
+                        field = callout.audio_file
+                        _delete_stored_file_on_commit(field.storage, field.name)
+                        if upload:
+                            field.save(_stored_audio_name(upload), upload, save=False)
+                        else:
+                            callout.audio_file = None
+                        callout.save(update_fields=["audio_file", "updated_at"])
+                messages.success(request, message)
+                return redirect("dashboard:callout_detail", pk=callout.pk)
+            except ValidationFailed as error:
+                errors = error.errors
+    return render(
+        request,
+        "dashboard/callouts/form.html",
+        {
+            "callout": callout,
+            "values": values,
+            "call_flows": _call_flow_choices(),
+            "settings_rows": settings_rows or [("", "")],
+            "metadata_rows": metadata_rows or [("", "")],
+            "errors": errors,
+            "audio_extensions": ",".join(AUDIO_EXTENSIONS),
+            "max_audio_mb": settings.SCFM_MAX_AUDIO_UPLOAD_BYTES / 1024 / 1024,
+        },
+        status=422 if errors else 200,
+    )
+
+
+@member_required
+def callout_new(request):
+    return _callout_form(request, None)
+
+
+@member_required
+def callout_edit(request, pk):
+    return _callout_form(request, get_object_or_404(_callouts(request), pk=pk))
+
+
+@require_POST
+@member_required
+def callout_delete(request, pk):
+    callout = get_object_or_404(_callouts(request), pk=pk)
+    audio = callout.audio_file
+    storage, name = audio.storage, audio.name
+    try:
+        with transaction.atomic():
+            services.delete_callout(callout=callout)
+            _delete_stored_file_on_commit(storage, name)
+    except ValidationFailed:
+        messages.error(
+            request, _("Callout could not be deleted: it has participations, populations or phone calls.")
+        )
+        return redirect("dashboard:callout_detail", pk=pk)
+    messages.success(request, _("Callout was successfully deleted."))
+    return redirect("dashboard:callouts")
+
+
+@require_POST
+@member_required
+def callout_event(request, pk):
+    """Start, pause, resume or stop; an event the callout's status does not allow changes nothing."""
+    callout = get_object_or_404(_callouts(request), pk=pk)
+    event = request.POST.get("event") or request.GET.get("event", "")
+    try:
+        services.fire_callout_event(callout=callout, event=event)
+    except ValidationFailed:
+        messages.error(
+            request,
+            _("Event could not be created: a callout that is %(status)s cannot be sent “%(event)s”.")
+            % {"status": STATUS_LABELS.get(callout.status, callout.status), "event": event},
+        )
+    else:
+        messages.success(request, _("Event was successfully created."))
+    return redirect("dashboard:callout_detail", pk=pk)
+
+
+@require_GET
+@member_required
+def callout_results(request, pk):
+    """One CSV row per participant, streamed: memory stays flat whatever the callout's size."""
+    callout = get_object_or_404(_callouts(request), pk=pk)
+    response = StreamingHttpResponse(results.csv_lines(callout), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="callout-{callout.pk}-results.csv"'
+    return response
+
+
+urlpatterns = [
+    path("dashboard/callouts", callout_list, name="callouts"),
+    path("dashboard/callouts/new", callout_new, name="callout_new"),
+    path("dashboard/callouts/<int:pk>", callout_detail, name="callout_detail"),
+    path("dashboard/callouts/<int:pk>/edit", callout_edit, name="callout_edit"),
+    path("dashboard/callouts/<int:pk>/delete", callout_delete, name="callout_delete"),
+    path("dashboard/callouts/<int:pk>/callout_events", callout_event, name="callout_event"),
+    path("dashboard/callouts/<int:pk>/summary", callout_summary_partial, name="callout_summary"),
+    path("dashboard/callouts/<int:pk>/results.csv", callout_results, name="callout_results"),
+]

@@ -1,0 +1,106 @@
+"""The callout summary shown on the dashboard (reference §12): participants and call attempts by status.
+
+Two aggregate queries whatever the callout's size: one over its participations, one over its phone
+calls (served by the `(callout_id, status)` index).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from scfm.callouts.models import Callout, CalloutParticipation
+from scfm.callouts.services import max_phone_calls
+from scfm.calls.models import PhoneCall
+from scfm.calls.states import PhoneCallStatus
+
+# The call statuses the summary counts, in the order the dashboard shows them.
+SUMMARY_CALL_STATUSES = (
+    PhoneCallStatus.COMPLETED,
+    PhoneCallStatus.NOT_ANSWERED,
+    PhoneCallStatus.BUSY,
+    PhoneCallStatus.FAILED,
+    PhoneCallStatus.ERRORED,
+)
+
+
+@dataclass(frozen=True)
+class CalloutSummary:
+    participants: int
+    participants_still_to_be_called: int
+    answered_participants: int
+    max_phone_calls: int
+    phone_calls: int  # every attempt, whatever its status
+    completed_calls: int
+    not_answered_calls: int
+    busy_calls: int
+    failed_calls: int
+    errored_calls: int
+
+    @property
+    def participants_done(self) -> int:
+        """Participants nobody will call again: answered, or out of attempts (§12's complement).
+
+        A participant whose last attempt is still ringing counts as done; those calls show as
+        "waiting or in progress" in the chart.
+        """
+        return self.participants - self.participants_still_to_be_called
+
+    @property
+    def percent_done(self) -> int:
+        """Whole percentage of participants done (0 for a callout without participants)."""
+        if not self.participants:
+            return 0
+        return self.participants_done * 100 // self.participants
+
+    @property
+    def other_calls(self) -> int:
+        """Attempts not in a counted final status: waiting, with the provider, in progress, canceled…"""
+        counted = (
+            self.completed_calls
+            + self.not_answered_calls
+            + self.busy_calls
+            + self.failed_calls
+            + self.errored_calls
+        )
+        return self.phone_calls - counted
+
+    def call_segments(self) -> list[tuple[str, int, float]]:
+        """(status, count, percent of all attempts) for the stacked progress bar."""
+        total = self.phone_calls
+        counts = (
+            self.completed_calls,
+            self.not_answered_calls,
+            self.busy_calls,
+            self.failed_calls,
+            self.errored_calls,
+        )
+        return [
+            (str(status), count, round(count * 100 / total, 2) if total else 0.0)
+            for status, count in zip(SUMMARY_CALL_STATUSES, counts, strict=True)
+        ]
+
+
+def callout_summary(callout: Callout) -> CalloutSummary:
+    """Count the callout's participants and its call attempts by status."""
+    limit = max_phone_calls(callout.account, callout)
+    participations = CalloutParticipation.objects.filter(callout_id=callout.pk).aggregate(
+        participants=Count("id"),
+        still_to_be_called=Count("id", filter=Q(answered=False, phone_calls_count__lt=limit)),
+        answered=Count("id", filter=Q(answered=True)),
+    )
+    calls = PhoneCall.objects.filter(callout_id=callout.pk).aggregate(
+        total=Count("id"),
+        **{status: Count("id", filter=Q(status=status)) for status in SUMMARY_CALL_STATUSES},
+    )
+    return CalloutSummary(
+        participants=participations["participants"],
+        participants_still_to_be_called=participations["still_to_be_called"],
+        answered_participants=participations["answered"],
+        max_phone_calls=limit,
+        phone_calls=calls["total"],
+        completed_calls=calls[PhoneCallStatus.COMPLETED],
+        not_answered_calls=calls[PhoneCallStatus.NOT_ANSWERED],
+        busy_calls=calls[PhoneCallStatus.BUSY],
+        failed_calls=calls[PhoneCallStatus.FAILED],
+        errored_calls=calls[PhoneCallStatus.ERRORED],
+    )
