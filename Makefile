@@ -29,14 +29,15 @@ run: migrate
 	$(BIN)/scfm serve --host 127.0.0.1 --port $(PORT)
 
 # The dashboard's browser tests drive Debian's chromium through Playwright (which cannot download
-# its own browser here); install it when it is missing and we may (root with apt-get).
+# its own browser here), with Khmer fonts; the catalog test uses GNU gettext. Installed when
+# missing and we may (root with apt-get).
 browser:
-	@test -x /usr/bin/chromium || { \
+	@test -x /usr/bin/chromium -a -x /usr/bin/xgettext || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing chromium for the browser tests"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-khmeros >/dev/null) \
-	      || echo "could not install chromium: browser tests will be skipped"; \
-	  else echo "no /usr/bin/chromium: browser tests will be skipped (apt-get install chromium)"; fi; }
+	    echo "installing chromium, Khmer fonts and gettext for the tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      chromium fonts-khmeros gettext >/dev/null) || echo "could not install them: some tests will be skipped"; \
+	  else echo "no /usr/bin/chromium or xgettext: browser and catalog tests will be skipped"; fi; }
 
 test: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -51,9 +52,9 @@ fmt: install
 
 # Refresh the Khmer catalog from the code and templates, then compile it (needs GNU gettext).
 messages: install
-	cd scfm && ../$(BIN)/django-admin makemessages --settings=config.settings --pythonpath=.. \
+	cd scfm && PYTHONPATH=.. ../$(BIN)/python -m django makemessages --settings=config.settings \
 	  -l km --no-location --ignore='simulator/*' --ignore='engine/*' --ignore='api/*'
-	cd scfm && ../$(BIN)/django-admin compilemessages --settings=config.settings --pythonpath=..
+	cd scfm && PYTHONPATH=.. ../$(BIN)/python -m django compilemessages --settings=config.settings
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -1,6 +1,7 @@
 """Translated names of the statuses and events the dashboard shows (the API keeps the raw values)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 STATUS_LABELS = {
     # callouts
@@ -39,4 +40,52 @@ CALL_FLOW_LABELS = {
     "CallFlowLogic::HelloWorld": _("Hello World"),
     "CallFlowLogic::PlayMessage": _("Play Message"),
     "CallFlowLogic::PlayMessageStartRapidproFlow": _("Play Message and Start RapidPro Flow"),
+}
+
+# The services' validation messages are the API's (English, reference wording); the dashboard shows
+# them translated. gettext_noop only marks them for the catalog; templates translate at render time.
+SERVICE_MESSAGES = [
+    gettext_noop("can't be blank"),
+    gettext_noop("has already been taken"),
+    gettext_noop("is an invalid number"),
+    gettext_noop("is invalid"),
+    gettext_noop("is not included in the list"),
+    gettext_noop("must be a hash"),
+    gettext_noop("must be a string"),
+    gettext_noop("must be filled"),
+    gettext_noop("must be unique"),
+    gettext_noop("must exist"),
+    gettext_noop("is not a valid role"),
+    gettext_noop("cannot be changed once the population is queued"),
+    gettext_noop("Cannot delete record because dependent callouts exist"),
+    gettext_noop("Cannot delete record because dependent phone calls exist"),
+    gettext_noop("Cannot delete record because dependent callout participations exist"),
+    gettext_noop("Cannot delete record because dependent batch operations exist"),
+    gettext_noop("Cannot delete record because status is running"),
+    gettext_noop("The account's last admin cannot be made a member."),
+    gettext_noop("The account's last admin cannot be removed."),
+    gettext_noop("This user created callouts and cannot be removed."),
+    gettext_noop("You cannot remove yourself."),
+]
+
+# Names of the fields the services report errors on.
+FIELD_LABELS = {
+    "msisdn": _("Phone number"),
+    "metadata": _("Metadata"),
+    "settings": _("Settings"),
+    "call_flow_logic": _("Call flow"),
+    "audio_url": _("Audio URL"),
+    "audio_file": _("Audio file"),
+    "contact": _("Contact"),
+    "callout": _("Callout"),
+    "contact_filter_params": _("Contact filter"),
+    "parameters": _("Parameters"),
+    "email": _("Email"),
+    "password": _("Password"),
+    "role": _("Role"),
+    "permissions": _("Permissions"),
+    "event": _("Event"),
+    "platform_provider_name": _("Provider"),
+    "twilio_account_sid": _("Twilio account SID"),
+    "somleng_account_sid": _("Somleng account SID"),
 }

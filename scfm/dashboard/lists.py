@@ -40,10 +40,18 @@ class ListPage:
         return self.first_index + len(self.items) - 1 if self.items else 0
 
 
+def _without_blanks(value):
+    """Drop blank strings: a filter form sends every field, and a blank one means "any", not "none"."""
+    if isinstance(value, dict):
+        kept = {key: _without_blanks(item) for key, item in value.items()}
+        return {key: item for key, item in kept.items() if item != "" and item != {}}
+    return value.strip() if isinstance(value, str) and not value.strip() else value
+
+
 def filter_params(request) -> dict:
-    """Return the request's `q` hash, parsed as the API parses it."""
+    """Return the request's `q` hash, parsed as the API parses it, without the form's blank fields."""
     q = nested_query_params(request.META.get("QUERY_STRING", "")).get("q")
-    return q if isinstance(q, dict) else {}
+    return _without_blanks(q) if isinstance(q, dict) else {}
 
 
 def filtered(request, queryset: models.QuerySet, spec: FilterSpec) -> tuple[models.QuerySet, str | None]:

@@ -3,7 +3,7 @@ import json
 from django import template
 from django.utils.html import format_html
 
-from scfm.dashboard.labels import CALL_FLOW_LABELS, STATUS_LABELS
+from scfm.dashboard.labels import CALL_FLOW_LABELS, FIELD_LABELS, STATUS_LABELS
 
 register = template.Library()
 
@@ -48,3 +48,8 @@ def compact_json(value) -> str:
 def get_item(mapping, key):
     """`request.GET|get_item:'q[msisdn]'`: a value whose key a template cannot spell."""
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.filter
+def field_label(field: str) -> str:
+    return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())

@@ -6,7 +6,6 @@ from django.urls import path
 from scfm.calls.models import RemotePhoneCallEvent
 from scfm.dashboard.access import member_required
 from scfm.dashboard.lists import list_page
-from scfm.dashboard.views.participations import blank_filters_redirect
 from scfm.filtering.specs import REMOTE_PHONE_CALL_EVENT_FILTERS
 
 
@@ -16,8 +15,6 @@ def _events(request):
 
 @member_required
 def event_list(request):
-    if response := blank_filters_redirect(request):
-        return response
     page = list_page(request, _events(request), REMOTE_PHONE_CALL_EVENT_FILTERS)
     return render(request, "dashboard/events/list.html", {"page": page})
 

@@ -1,7 +1,5 @@
 """Callout participations: every contact's place in a callout, filterable as the API filters them."""
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -18,26 +16,12 @@ from scfm.filtering.specs import CALLOUT_PARTICIPATION_FILTERS
 RECENT_PHONE_CALLS = 10  # shown on the detail page; the rest are one link away
 
 
-def blank_filters_redirect(request):
-    """A filter form sends every field, and a blank `q[...]` would match nothing: drop them and redirect.
-
-    Returns None when the query has no blank filter.
-    """
-    pairs = [(key, value) for key, values in request.GET.lists() for value in values]
-    kept = [(key, value) for key, value in pairs if not (key.startswith("q[") and value.strip() == "")]
-    if len(kept) == len(pairs):
-        return None
-    return redirect(f"{request.path}?{urlencode(kept)}" if kept else request.path)
-
-
 def _participations(request):
     return CalloutParticipation.objects.for_account(request.user.account)
 
 
 @member_required
 def participation_list(request):
-    if response := blank_filters_redirect(request):
-        return response
     page = list_page(request, _participations(request), CALLOUT_PARTICIPATION_FILTERS)
     return render(request, "dashboard/participations/list.html", {"page": page})
 

@@ -8,7 +8,6 @@ from scfm.calls.states import PhoneCallStatus
 from scfm.dashboard.access import member_required
 from scfm.dashboard.labels import STATUS_LABELS
 from scfm.dashboard.lists import list_page
-from scfm.dashboard.views.participations import blank_filters_redirect
 from scfm.filtering.specs import PHONE_CALL_FILTERS
 
 RECENT_EVENTS = 10  # shown on the detail page; the rest are one link away
@@ -20,8 +19,6 @@ def _phone_calls(request):
 
 @member_required
 def phone_call_list(request):
-    if response := blank_filters_redirect(request):
-        return response
     page = list_page(request, _phone_calls(request), PHONE_CALL_FILTERS)
     statuses = [(status, STATUS_LABELS.get(status, status)) for status in PhoneCallStatus.values]
     return render(request, "dashboard/phone_calls/list.html", {"page": page, "statuses": statuses})
