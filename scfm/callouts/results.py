@@ -5,30 +5,17 @@ export does), attempts, final status (of the latest call), answered, duration (o
 else of the latest call) and the participation's id.
 """
 
-import csv
 from collections.abc import Iterator
 
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.calls.models import PhoneCall
 from scfm.calls.states import PhoneCallStatus
+from scfm.core.csv_export import csv_lines as core_csv_lines
+from scfm.core.csv_export import flatten_metadata, spreadsheet_safe
 
 CHUNK_SIZE = 2000
 FIXED_COLUMNS_BEFORE = ("phone_number",)
 FIXED_COLUMNS_AFTER = ("attempts", "final_status", "answered", "duration", "participation_id")
-
-
-def flatten_metadata(metadata, parent: str = "") -> dict[str, str]:
-    """`{"location": {"country": "KH"}}` → `{"location:country": "KH"}`; values as text."""
-    flat: dict[str, str] = {}
-    if not isinstance(metadata, dict):
-        return flat
-    for key, value in metadata.items():
-        name = f"{parent}:{key}" if parent else str(key)
-        if isinstance(value, dict) and value:
-            flat.update(flatten_metadata(value, name))
-        else:
-            flat[name] = "" if value is None else str(value)
-    return flat
 
 
 def metadata_columns(callout: Callout) -> list[str]:
@@ -95,7 +82,7 @@ def result_rows(callout: Callout) -> Iterator[list]:
         flat = flatten_metadata(metadata)
         yield [
             msisdn,
-            *(flat.get(column, "") for column in columns),
+            *(spreadsheet_safe(flat.get(column, "")) for column in columns),
             attempts,
             final_status,
             "true" if answered else "false",
@@ -104,15 +91,6 @@ def result_rows(callout: Callout) -> Iterator[list]:
         ]
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value):
-        return value
-
-
 def csv_lines(callout: Callout) -> Iterator[str]:
     """The results as CSV text, one line at a time."""
-    writer = csv.writer(_Echo())
-    for row in result_rows(callout):
-        yield writer.writerow(row)
+    return core_csv_lines(result_rows(callout))

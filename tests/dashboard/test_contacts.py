@@ -31,7 +31,9 @@ def test_list_is_newest_first_and_filterable_like_the_api(member_client, account
         {"filter-key": "age", "filter-operator": "lt", "filter-cast": "numeric", "filter-value": "18"},
     ).content.decode()
     assert new.msisdn in by_builder and old.msisdn not in by_builder
-    blank_form = member_client.get("/dashboard/contacts?q[msisdn]=&filter-key=&filter-value=").content.decode()
+    blank_form = member_client.get(
+        "/dashboard/contacts?q[msisdn]=&filter-key=&filter-value="
+    ).content.decode()
     assert old.msisdn in blank_form and new.msisdn in blank_form  # blank fields mean "any"
     by_number = member_client.get(f"/dashboard/contacts?q[msisdn]={old.msisdn}").content.decode()
     assert old.msisdn in by_number and new.msisdn not in by_number

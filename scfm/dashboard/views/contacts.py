@@ -1,6 +1,5 @@
 """Contacts: list with filters, create, edit, delete, CSV import (preview first) and CSV export."""
 
-import csv
 import uuid
 
 from django.contrib import messages
@@ -13,8 +12,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from scfm.contacts import imports, services
+from scfm.contacts import exports, imports, services
 from scfm.contacts.models import Contact
+from scfm.core.csv_export import csv_lines
 from scfm.core.errors import BadRequest, ValidationFailed
 from scfm.dashboard import filter_builder
 from scfm.dashboard.access import member_required
@@ -124,48 +124,13 @@ def contact_delete(request, pk):
     return redirect("dashboard:contacts")
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value):
-        return value
-
-
-def _flatten(metadata: dict, parent: str = "") -> dict[str, str]:
-    flat = {}
-    for key, value in (metadata or {}).items():
-        name = f"{parent}:{key}" if parent else str(key)
-        if isinstance(value, dict) and value:
-            flat.update(_flatten(value, name))
-        else:
-            flat[name] = "" if value is None else str(value)
-    return flat
-
-
 @member_required
 def contact_export(request):
-    """Every contact of the current filter, one metadata column per key (nested keys as a:b)."""
+    """Every contact of the current filter, as the import reads them."""
     contacts, _error, _builder = _filtered_contacts(request)
-    contacts = contacts.order_by("id")
-    # Two passes keep memory flat: the first only collects the metadata column names.
-    columns = sorted(
-        {
-            key
-            for metadata in contacts.values_list("metadata", flat=True).iterator(2000)
-            for key in _flatten(metadata)
-        }
+    response = StreamingHttpResponse(
+        csv_lines(exports.export_rows(contacts)), content_type="text/csv; charset=utf-8"
     )
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow(["msisdn", *columns, "id", "created_at"])
-        for pk, msisdn, metadata, created_at in contacts.values_list(
-            "id", "msisdn", "metadata", "created_at"
-        ).iterator(2000):
-            flat = _flatten(metadata)
-            yield writer.writerow([msisdn, *(flat.get(c, "") for c in columns), pk, created_at.isoformat()])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="contacts.csv"'
     return response
 
