@@ -1,0 +1,430 @@
+"""Django admin for the people who run the installation (staff users), over every account.
+
+Read-mostly: records are viewed, not edited, except for a few operator actions (granting or
+revoking super admin, a user's staff/active/role flags, deleting a leaked access token).
+Secrets (provider auth tokens, API tokens, invitation tokens, password hashes) never appear in
+lists and appear masked to their last four characters on detail pages.
+
+This module also holds the helpers the other apps' admin modules share.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import F, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+
+from scfm.accounts import permissions
+from scfm.accounts.models import AccessToken, Account, User
+from scfm.call_flows.registry import CALL_FLOW_LOGICS
+
+admin.site.site_header = "SCFM administration"
+admin.site.site_title = "SCFM administration"
+admin.site.index_title = "Installation"
+
+SUPER_ADMIN_BIT = 1 << permissions.ACCOUNT_PERMISSIONS.index("super_admin")
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+
+def mask_secret(value: str | None) -> str:
+    """Show only the last four characters of a secret."""
+    if not value:
+        return "-"
+    return "•" * 8 + value[-4:] if len(value) > 4 else "•" * 8
+
+
+def change_link(model, pk, label=None):
+    """A link to a record's admin page from its id alone (no query for the related row)."""
+    if pk is None:
+        return "-"
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
+    return format_html('<a href="{}">{}</a>', url, label if label is not None else pk)
+
+
+def changelist_link(model, label, **params):
+    """A link to a model's admin list filtered by `params` (e.g. account__id__exact=3)."""
+    opts = model._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return format_html('<a href="{}?{}">{}</a>', url, query, label)
+
+
+class LargeTablePaginator(Paginator):
+    """Paginator that does not COUNT(*) a whole table of millions of rows.
+
+    An unfiltered list on PostgreSQL takes the planner's row estimate (pg_class.reltuples) once
+    the table is larger than ESTIMATE_ABOVE rows; filtered lists and small tables count exactly.
+    The estimate is only as fresh as the table's last ANALYZE.
+    """
+
+    ESTIMATE_ABOVE = 100_000
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        if isinstance(queryset, QuerySet) and not queryset.query.where:
+            connection = connections[queryset.db]
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
+                        [connection.ops.quote_name(queryset.model._meta.db_table)],
+                    )
+                    row = cursor.fetchone()
+                if row and row[0] is not None and row[0] > self.ESTIMATE_ABOVE:
+                    return int(row[0])
+        return Paginator.count.func(self)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """View-only: no adding, changing or deleting through the admin."""
+
+    ordering = ("-id",)
+    list_per_page = 50
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class BigTableAdmin(ReadOnlyAdmin):
+    """For tables of millions of rows: no full-table count, no per-option filter counts ("facets"),
+    sorting only on indexed columns. Filters must not list their options with a SELECT DISTINCT
+    (Django's default for plain CharFields), hence the fixed-choice filters below."""
+
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = LargeTablePaginator
+    sortable_by = ("id", "created_at")
+
+
+class FixedChoicesFilter(admin.SimpleListFilter):
+    """Filter on one field's exact value, offering a fixed list instead of querying for it."""
+
+    field_name = ""
+    options: tuple[tuple[str, str], ...] = ()  # (value, label); `choices` is taken by ListFilter
+
+    def lookups(self, request, model_admin):
+        return self.options
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{self.field_name: self.value()})
+        return queryset
+
+
+class CallFlowLogicFilter(FixedChoicesFilter):
+    title = "call flow logic"
+    parameter_name = field_name = "call_flow_logic"
+    options = tuple(CALL_FLOW_LOGICS.items())
+
+
+class RemoteDirectionFilter(FixedChoicesFilter):
+    title = "remote direction"
+    parameter_name = field_name = "remote_direction"
+    options = (("inbound", "inbound"), ("outbound-api", "outbound-api"), ("outbound-dial", "outbound-dial"))
+
+
+class ExactSearchMixin:
+    """Search that the database can answer from an index.
+
+    `exact_search_fields` are matched exactly (a term that is not a valid value for a field,
+    such as a word for an id, skips that field); an msisdn term without a leading '+' also
+    matches with one. `contains_search_fields` use a case-insensitive substring match and are
+    meant for small tables only.
+    """
+
+    exact_search_fields: tuple[str, ...] = ("id",)
+    contains_search_fields: tuple[str, ...] = ()
+
+    def get_search_fields(self, request):
+        return (*self.exact_search_fields, *self.contains_search_fields)
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        query = Q()
+        for name in self.exact_search_fields:
+            field = get_fields_from_path(self.model, name)[-1]
+            try:
+                value = field.to_python(term)
+            except ValidationError:
+                continue
+            query |= Q(**{name: value})
+            if name.endswith("msisdn") and not term.startswith("+"):
+                query |= Q(**{name: f"+{term}"})
+        for name in self.contains_search_fields:
+            query |= Q(**{f"{name}__icontains": term})
+        if not query:
+            return queryset.none(), False
+        return queryset.filter(query), False
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+class SuperAdminFilter(admin.SimpleListFilter):
+    title = "super admin"
+    parameter_name = "super_admin"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Yes"), ("no", "No"))
+
+    def queryset(self, request, queryset):
+        queryset = queryset.alias(super_admin_bit=F("permissions").bitand(SUPER_ADMIN_BIT))
+        if self.value() == "yes":
+            return queryset.filter(super_admin_bit=SUPER_ADMIN_BIT)
+        if self.value() == "no":
+            return queryset.filter(super_admin_bit=0)
+        return queryset
+
+
+@admin.register(Account)
+class AccountAdmin(ExactSearchMixin, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "platform_provider_name",
+        "provider_account_sid",
+        "call_flow_logic",
+        "permission_list",
+        "super_admin",
+        "created_at",
+    )
+    list_filter = ("platform_provider_name", SuperAdminFilter, CallFlowLogicFilter, "created_at")
+    exact_search_fields = ("id",)
+    contains_search_fields = ("twilio_account_sid", "somleng_account_sid", "somleng_api_host")
+    search_help_text = "Account id, or part of a Twilio/Somleng account SID or API host."
+    ordering = ("-id",)
+    actions = ("grant_super_admin", "revoke_super_admin")
+    fields = (
+        "id",
+        "permission_list",
+        "platform_provider_name",
+        "twilio_account_sid",
+        "masked_twilio_auth_token",
+        "somleng_account_sid",
+        "masked_somleng_auth_token",
+        "somleng_api_host",
+        "somleng_api_base_url",
+        "call_flow_logic",
+        "metadata",
+        "settings",
+        "next_dial_at",
+        "related_records",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The list's actions need change permission; the record itself is view-only.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+    @admin.display(description="provider account SID")
+    def provider_account_sid(self, obj):
+        return obj.somleng_account_sid or obj.twilio_account_sid or "-"
+
+    @admin.display(description="permissions")
+    def permission_list(self, obj):
+        return ", ".join(obj.permission_names) or "-"
+
+    @admin.display(description="super admin", boolean=True, ordering="permissions")
+    def super_admin(self, obj):
+        return obj.is_super_admin
+
+    @admin.display(description="Twilio auth token")
+    def masked_twilio_auth_token(self, obj):
+        return mask_secret(obj.twilio_auth_token)
+
+    @admin.display(description="Somleng auth token")
+    def masked_somleng_auth_token(self, obj):
+        return mask_secret(obj.somleng_auth_token)
+
+    @admin.display(description="related records")
+    def related_records(self, obj):
+        from scfm.callouts.models import Callout
+        from scfm.calls.models import PhoneCall
+        from scfm.contacts.models import Contact
+
+        links = [
+            changelist_link(User, "users", account__id__exact=obj.pk),
+            changelist_link(AccessToken, "access tokens", resource_owner__id__exact=obj.pk),
+            changelist_link(Callout, "callouts", account__id__exact=obj.pk),
+            changelist_link(Contact, "contacts", account__id__exact=obj.pk),
+            changelist_link(PhoneCall, "phone calls", account__id__exact=obj.pk),
+        ]
+        return format_html(" · ".join(["{}"] * len(links)), *links)
+
+    def _set_super_admin(self, request, queryset, grant: bool):
+        if grant:
+            targets = queryset.alias(bit=F("permissions").bitand(SUPER_ADMIN_BIT)).filter(bit=0)
+            new_permissions = F("permissions").bitor(SUPER_ADMIN_BIT)
+        else:
+            targets = queryset.alias(bit=F("permissions").bitand(SUPER_ADMIN_BIT)).filter(bit=SUPER_ADMIN_BIT)
+            new_permissions = F("permissions").bitand(~SUPER_ADMIN_BIT)
+        changed = list(targets.order_by("pk"))
+        if changed:
+            Account.objects.filter(pk__in=[account.pk for account in changed]).update(
+                permissions=new_permissions, updated_at=timezone.now()
+            )
+            LogEntry.objects.log_actions(
+                user_id=request.user.pk,
+                queryset=changed,
+                action_flag=CHANGE,
+                change_message="Granted super admin" if grant else "Revoked super admin",
+            )
+        verb = "Granted super admin to" if grant else "Revoked super admin from"
+        self.message_user(request, f"{verb} {len(changed)} account(s).", messages.SUCCESS)
+
+    @admin.action(description="Grant super admin", permissions=["change"])
+    def grant_super_admin(self, request, queryset):
+        self._set_super_admin(request, queryset, grant=True)
+
+    @admin.action(description="Revoke super admin", permissions=["change"])
+    def revoke_super_admin(self, request, queryset):
+        self._set_super_admin(request, queryset, grant=False)
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(ExactSearchMixin, admin.ModelAdmin):
+    list_display = (
+        "id",
+        "email",
+        "account_link",
+        "role",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "locale",
+        "invitation_state",
+        "last_login",
+        "created_at",
+    )
+    list_filter = ("role", "is_staff", "is_superuser", "is_active", "locale", "created_at")
+    list_select_related = False
+    exact_search_fields = ("id", "account")
+    contains_search_fields = ("email",)
+    search_help_text = "Part of an email address, or a user or account id."
+    ordering = ("-id",)
+    fields = (
+        "id",
+        "email",
+        "account",
+        "role",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "locale",
+        "metadata",
+        "last_login",
+        "invited_by",
+        "masked_invitation_token",
+        "invitation_sent_at",
+        "invitation_accepted_at",
+        "created_at",
+        "updated_at",
+    )
+    editable_fields = ("role", "is_staff", "is_active")
+
+    def get_readonly_fields(self, request, obj=None):
+        editable = set(self.editable_fields)
+        if request.user.is_superuser:
+            editable.add("is_superuser")  # only a superuser may make another
+        return tuple(name for name in self.fields if name not in editable)
+
+    def has_add_permission(self, request, obj=None):
+        return False  # users join through dashboard invitations or `createsuperuser`
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="account", ordering="account_id")
+    def account_link(self, obj):
+        return change_link(Account, obj.account_id)
+
+    @admin.display(description="invitation")
+    def invitation_state(self, obj):
+        if obj.invitation_accepted_at:
+            return "accepted"
+        if obj.invitation_sent_at:
+            return "pending"
+        return "-"
+
+    @admin.display(description="invitation token")
+    def masked_invitation_token(self, obj):
+        return mask_secret(obj.invitation_token)
+
+
+# --- access tokens ------------------------------------------------------------------------------
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(ExactSearchMixin, admin.ModelAdmin):
+    list_display = ("id", "resource_owner_link", "created_by_link", "permission_list", "created_at")
+    list_filter = ("created_at",)
+    list_select_related = False
+    # No search by token value: the term would land in URLs and access logs.
+    exact_search_fields = ("id", "resource_owner")
+    search_help_text = "Token id or account id."
+    ordering = ("-id",)
+    fields = (
+        "id",
+        "resource_owner",
+        "created_by",
+        "masked_token",
+        "permission_list",
+        "metadata",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    # Deleting (revoking) a token stays allowed: the operator's answer to a leaked token.
+
+    @admin.display(description="account", ordering="resource_owner_id")
+    def resource_owner_link(self, obj):
+        return change_link(Account, obj.resource_owner_id)
+
+    @admin.display(description="created by", ordering="created_by_id")
+    def created_by_link(self, obj):
+        return change_link(Account, obj.created_by_id)
+
+    @admin.display(description="permissions")
+    def permission_list(self, obj):
+        return ", ".join(obj.permission_names) or "-"
+
+    @admin.display(description="token")
+    def masked_token(self, obj):
+        return mask_secret(obj.token)

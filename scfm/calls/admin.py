@@ -1,0 +1,117 @@
+"""Read-only admin over every account's phone calls and provider events (millions of rows)."""
+
+from django.contrib import admin
+
+from scfm.accounts.admin import (
+    BigTableAdmin,
+    CallFlowLogicFilter,
+    ExactSearchMixin,
+    RemoteDirectionFilter,
+    change_link,
+    changelist_link,
+)
+from scfm.accounts.models import Account
+from scfm.callouts.models import Callout
+from scfm.calls.models import PhoneCall, RemotePhoneCallEvent
+
+
+@admin.register(PhoneCall)
+class PhoneCallAdmin(ExactSearchMixin, BigTableAdmin):
+    list_display = (
+        "id",
+        "msisdn",
+        "status",
+        "remote_status",
+        "account_link",
+        "callout_link",
+        "call_flow_logic",
+        "duration",
+        "remotely_queued_at",
+        "created_at",
+    )
+    list_filter = (
+        "status",
+        "account__platform_provider_name",
+        RemoteDirectionFilter,
+        CallFlowLogicFilter,
+        "created_at",
+    )
+    list_select_related = False
+    sortable_by = ("id", "created_at", "remotely_queued_at")
+    exact_search_fields = ("id", "msisdn", "remote_call_id")
+    search_help_text = "Exact MSISDN (with or without the leading +), provider call SID or phone call id."
+    fields = (
+        "id",
+        "account",
+        "callout",
+        "callout_participation",
+        "contact",
+        "msisdn",
+        "status",
+        "call_flow_logic",
+        "remote_call_id",
+        "remote_status",
+        "remote_direction",
+        "remote_error_message",
+        "duration",
+        "remotely_queued_at",
+        "remote_status_fetch_queued_at",
+        "retry_at",
+        "rapidpro_handled_at",
+        "claimed_by",
+        "claim_expires_at",
+        "lock_version",
+        "metadata",
+        "remote_response",
+        "remote_queue_response",
+        "events",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="account", ordering="account_id")
+    def account_link(self, obj):
+        return change_link(Account, obj.account_id)
+
+    @admin.display(description="callout", ordering="callout_id")
+    def callout_link(self, obj):
+        return change_link(Callout, obj.callout_id)
+
+    @admin.display(description="provider events")
+    def events(self, obj):
+        return changelist_link(RemotePhoneCallEvent, "provider events", phone_call__id__exact=obj.pk)
+
+
+@admin.register(RemotePhoneCallEvent)
+class RemotePhoneCallEventAdmin(ExactSearchMixin, BigTableAdmin):
+    list_display = (
+        "id",
+        "phone_call_link",
+        "remote_call_id",
+        "remote_direction",
+        "call_duration",
+        "call_flow_logic",
+        "created_at",
+    )
+    list_filter = (RemoteDirectionFilter, CallFlowLogicFilter, "created_at")
+    list_select_related = False
+    exact_search_fields = ("id", "remote_call_id", "phone_call")
+    search_help_text = "Provider call SID, event id or phone call id."
+    fields = (
+        "id",
+        "phone_call",
+        "remote_call_id",
+        "remote_direction",
+        "call_flow_logic",
+        "call_duration",
+        "details",
+        "metadata",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="phone call", ordering="phone_call_id")
+    def phone_call_link(self, obj):
+        return change_link(PhoneCall, obj.phone_call_id)
