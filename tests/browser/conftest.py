@@ -10,10 +10,6 @@ from tests.e2e.stack import ROOT, Stack
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "var" / "test-artifacts" / "screenshots"
 
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still
-# synchronous and safe, so let Django allow them.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 def _chromium_or_skip() -> str:
     if Path(CHROMIUM).exists():
@@ -24,15 +20,26 @@ def _chromium_or_skip() -> str:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One browser per test module. Playwright's sync API runs an event loop in this thread until
+    the module ends (so later asyncio tests can run theirs); meanwhile the tests' own ORM calls,
+    synchronous and safe, must be allowed by Django's async guard."""
     executable = _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True)
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, headless=True)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
@@ -72,3 +79,17 @@ def sign_in(page, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/dashboard/callouts")
+
+
+UNLABELLED_CONTROLS_JS = """
+() => Array.from(document.querySelectorAll("input, select, textarea, button"))
+  .filter((el) => el.type !== "hidden" && el.offsetParent !== null)
+  .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute("aria-label")
+                  && !(el.tagName === "BUTTON" && el.textContent.trim()))
+  .map((el) => el.outerHTML.slice(0, 120))
+"""
+
+
+def assert_controls_are_labelled(page) -> None:
+    """Every visible form control has an accessible name (a label, aria-label or button text)."""
+    assert page.evaluate(UNLABELLED_CONTROLS_JS) == []

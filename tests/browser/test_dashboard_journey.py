@@ -17,7 +17,7 @@ from scfm.calls.models import PhoneCall
 from scfm.calls.states import FINAL_STATUSES
 from scfm.contacts.models import Contact
 from tests import factories
-from tests.browser.conftest import screenshot, sign_in
+from tests.browser.conftest import assert_controls_are_labelled, screenshot, sign_in
 from tests.e2e.conftest import simulator_account
 
 pytestmark = pytest.mark.e2e
@@ -87,6 +87,8 @@ def test_an_operator_runs_a_callout_from_the_browser(stack, page_factory, tmp_pa
     # A callout that plays an uploaded audio file.
     page.get_by_role("link", name="Callouts", exact=True).click()
     page.get_by_role("button", name="New callout").click()
+    assert_controls_are_labelled(page)
+    screenshot(page, "callout-new")
     page.get_by_label("Play Message", exact=True).check()
     page.get_by_label("Audio file").set_input_files(str(tone_wav(tmp_path / "alert.wav")))
     page.get_by_role("button", name="Save").click()
@@ -103,6 +105,7 @@ def test_an_operator_runs_a_callout_from_the_browser(stack, page_factory, tmp_pa
     page.locator("[name=filter-value]").first.fill("f")
     page.locator("[data-preview-count]").filter(has_text="25").wait_for()
     assert not CalloutParticipation.objects.exists()  # the preview wrote nothing
+    assert_controls_are_labelled(page)
     screenshot(page, "population-preview")
     page.get_by_role("button", name="Save").click()
     page.get_by_role("button", name="Start").click()
@@ -144,6 +147,7 @@ def test_an_operator_runs_a_callout_from_the_browser(stack, page_factory, tmp_pa
         ("account-settings", "/dashboard/account"),
     ):
         page.goto(url)
+        assert_controls_are_labelled(page)
         screenshot(page, name)
 
     # Khmer, chosen once and kept.
@@ -153,6 +157,12 @@ def test_an_operator_runs_a_callout_from_the_browser(stack, page_factory, tmp_pa
     assert page.locator("html").get_attribute("lang") == "km"
     assert "ការហៅចេញ" in page.locator("aside").inner_text()
     screenshot(page, "callout-khmer")
+
+    # On a phone's screen the sidebar goes above the content.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/dashboard/contacts")
+    assert page.locator("aside").bounding_box()["width"] <= 390
+    screenshot(page, "contacts-phone")
 
 
 def test_a_member_cannot_open_the_api_keys(stack, page_factory):
