@@ -20,7 +20,9 @@ from pathlib import Path
 
 from _common import HOST, REPO, create_database, database_url, free_port, stop_group, wait_http
 
-PG_DB_NAME = "scfm_bench_engine"
+# SCFM_BENCH_ENGINE_DB names another database, so that two sessions benchmarking at once do not
+# clear each other's callouts.
+PG_DB_NAME = os.environ.get("SCFM_BENCH_ENGINE_DB", "scfm_bench_engine")
 SQLITE_PATH = REPO / "var" / "bench-engine.sqlite3"
 LOG_DIR = REPO / "var" / "bench-engine-logs"
 

@@ -65,16 +65,30 @@ class CalloutParticipationQuerySet(models.QuerySet):
 
 
 class CalloutParticipation(TimeStampedModel):
-    callout = models.ForeignKey(Callout, on_delete=models.PROTECT, related_name="callout_participations")
+    # Indexed by participations_callout_contact_unique (callout first).
+    callout = models.ForeignKey(
+        Callout, on_delete=models.PROTECT, related_name="callout_participations", db_index=False
+    )
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="callout_participations")
+    # No database constraint: only a population sets it, on the participations it inserts while it
+    # is running, and delete_population locks the population and refuses while it is running or
+    # has participations. PostgreSQL would check it row by row for a million participations.
     callout_population = models.ForeignKey(
-        BatchOperation, null=True, blank=True, on_delete=models.PROTECT, related_name="callout_participations"
+        BatchOperation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="callout_participations",
+        db_constraint=False,
     )
     msisdn = models.CharField(max_length=32)
     call_flow_logic = models.CharField(max_length=255)
     metadata = models.JSONField(default=dict)
     answered = models.BooleanField(default=False)
     phone_calls_count = models.IntegerField(default=0)
+    # Not indexed: no query reads participations by their timestamps alone.
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CalloutParticipationQuerySet.as_manager()
 

@@ -100,6 +100,9 @@ def update_population(*, population: BatchOperation, data: dict[str, Any]) -> Ba
 
 @transaction.atomic
 def delete_population(*, population: BatchOperation) -> None:
+    # Locked, then read again: participations' population has no database constraint (see
+    # CalloutParticipation), so no population may start between this check and the delete.
+    population = BatchOperation.objects.select_for_update().filter(pk=population.pk).first() or population
     if population.callout_participations.exists():
         raise ValidationFailed.single(
             "base", "Cannot delete record because dependent callout participations exist"
@@ -163,6 +166,13 @@ def populate_callout(*, population: BatchOperation) -> int:
     if connection.vendor == "postgresql":
         try:
             with transaction.atomic(), connection.cursor() as cursor:
+                # The anti-joins must be hash (or merge) joins. A callout's participations are
+                # often estimated at one row (a fresh or just-truncated table, a new callout), and a
+                # nested loop rescanning the very table being filled would take hours, not seconds.
+                cursor.execute(
+                    "SELECT current_setting('enable_nestloop'), set_config('enable_nestloop', 'off', true)"
+                )
+                nestloop = cursor.fetchone()[0]
                 cursor.execute(
                     f"""
                     WITH added AS (
@@ -191,7 +201,9 @@ def populate_callout(*, population: BatchOperation) -> int:
                         *(population.account_id, now, now),
                     ],
                 )
-                return cursor.rowcount
+                added = cursor.rowcount
+                cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
+                return added
         except IntegrityError:
             pass  # a participation added meanwhile collided: take the ON CONFLICT way below
     with connection.cursor() as cursor:

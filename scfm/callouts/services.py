@@ -180,6 +180,9 @@ def update_participation(
 
 @transaction.atomic
 def delete_participation(*, participation: CalloutParticipation) -> None:
+    # Locked first: phone calls reference their participation without a database constraint
+    # (see PhoneCall), and the retry loop adds a call while holding this lock.
+    CalloutParticipation.objects.select_for_update().filter(pk=participation.pk).exists()
     if participation.phone_calls.exists():
         raise ValidationFailed.single("base", "Cannot delete record because dependent phone calls exist")
     participation.delete()

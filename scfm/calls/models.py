@@ -6,17 +6,37 @@ from scfm.calls.states import PhoneCallStatus
 from scfm.contacts.models import Contact
 from scfm.core.models import AccountScopedQuerySet, TimeStampedModel
 
+# PhoneCallStatus values of calls handed to the provider and not yet final (engine's reconcile loop).
+IN_FLIGHT_STATUSES = (PhoneCallStatus.QUEUED, PhoneCallStatus.REMOTELY_QUEUED, PhoneCallStatus.IN_PROGRESS)
+
 
 class PhoneCall(TimeStampedModel):
+    # No database constraint on the four references below: a population inserts a million calls
+    # at once and PostgreSQL checks each constraint row by row (a third of the population's time).
+    # Integrity holds without them:
+    # - callout_participation: a call is inserted in the same statement or transaction as its
+    #   participation (population, API), or while the participation is locked FOR UPDATE (retry);
+    #   calls are never deleted, and delete_participation locks the participation and refuses
+    #   while it has calls.
+    # - callout, contact, account of a participation's call are copies of the participation's
+    #   callout and contact (whose constraints are kept) and of that callout's account.
+    # - contact and account of an inbound call: the contact is locked while its call is inserted,
+    #   and delete_contact locks it and refuses while it has calls; an account with contacts
+    #   cannot be deleted.
     callout_participation = models.ForeignKey(
-        CalloutParticipation, null=True, blank=True, on_delete=models.PROTECT, related_name="phone_calls"
+        CalloutParticipation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="phone_calls",
+        db_constraint=False,
     )
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="phone_calls")
-    status = models.CharField(
-        max_length=32, choices=PhoneCallStatus.choices, default=PhoneCallStatus.CREATED, db_index=True
+    contact = models.ForeignKey(
+        Contact, on_delete=models.PROTECT, related_name="phone_calls", db_constraint=False
     )
-    msisdn = models.CharField(max_length=32, db_index=True)
-    remote_call_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=32, choices=PhoneCallStatus.choices, default=PhoneCallStatus.CREATED)
+    msisdn = models.CharField(max_length=32)
+    remote_call_id = models.CharField(max_length=255, null=True, blank=True)
     remote_status = models.CharField(max_length=64, null=True, blank=True)
     remote_direction = models.CharField(max_length=64, null=True, blank=True)
     remote_error_message = models.TextField(null=True, blank=True)
@@ -24,13 +44,22 @@ class PhoneCall(TimeStampedModel):
     remote_response = models.JSONField(default=dict)
     remote_queue_response = models.JSONField(default=dict)
     call_flow_logic = models.CharField(max_length=255)
-    remotely_queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    remotely_queued_at = models.DateTimeField(null=True, blank=True)
     duration = models.IntegerField(default=0)  # seconds
     lock_version = models.IntegerField(default=0)  # bumped by every conditional status UPDATE
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="phone_calls")
-    remote_status_fetch_queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Indexed by phone_calls_account_status (account first), as callout by phone_calls_callout_status.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="phone_calls", db_index=False, db_constraint=False
+    )
+    remote_status_fetch_queued_at = models.DateTimeField(null=True, blank=True)
     callout = models.ForeignKey(
-        Callout, null=True, blank=True, on_delete=models.PROTECT, related_name="phone_calls"
+        Callout,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="phone_calls",
+        db_index=False,
+        db_constraint=False,
     )
     # Engine bookkeeping, not part of the API's JSON.
     claimed_by = models.CharField(max_length=255, null=True, blank=True)  # the engine handing it over
@@ -39,13 +68,27 @@ class PhoneCall(TimeStampedModel):
     # When the engine started (or skipped) the RapidPro flow of a completed
     # PlayMessageStartRapidproFlow call; details go to metadata["rapidpro"] as in the reference.
     rapidpro_handled_at = models.DateTimeField(null=True, blank=True)
+    # Not indexed: no query reads calls by their timestamps alone (every index costs each insert).
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     objects = AccountScopedQuerySet.as_manager()
 
     class Meta:
         db_table = "phone_calls"
+        constraints = [
+            # Calls are looked up by CallSid (webhooks, reconciliation); most have none yet, and
+            # a partial index costs them nothing.
+            models.UniqueConstraint(
+                fields=["remote_call_id"],
+                name="phone_calls_remote_call_id_unique",
+                condition=models.Q(remote_call_id__isnull=False),
+            ),
+        ]
         indexes = [
             models.Index(fields=["callout", "status"], name="phone_calls_callout_status"),
+            # The API's msisdn filter.
+            models.Index(fields=["msisdn"], name="phone_calls_msisdn"),
             # Read by the engine's dial loop: created calls of an account, oldest first.
             models.Index(fields=["account", "status", "id"], name="phone_calls_account_status"),
             # Read by the engine's RapidPro loop: completed calls whose flow start is due.
@@ -57,6 +100,10 @@ class PhoneCall(TimeStampedModel):
                     status="completed",
                     rapidpro_handled_at__isnull=True,
                 ),
+            ),
+            # Read by the engine's reconcile loop: calls at the provider, not yet final.
+            models.Index(
+                fields=["id"], name="phone_calls_in_flight", condition=models.Q(status__in=IN_FLIGHT_STATUSES)
             ),
             # Read by the engine's retry loop.
             models.Index(

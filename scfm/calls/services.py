@@ -520,6 +520,10 @@ def _create_inbound_phone_call(*, account: Account, params: Mapping[str, Any]) -
     if not msisdn or len(msisdn) > _MAX_MSISDN_LENGTH:
         raise BadRequest("The caller number cannot be stored")
     contact, _ = Contact.objects.get_or_create(account=account, msisdn=msisdn)
+    # Held until the call is committed: delete_contact takes this lock before it looks for calls
+    # (the call's contact has no database constraint, see PhoneCall).
+    if not Contact.objects.select_for_update(no_key=True).filter(pk=contact.pk).exists():
+        contact = Contact.objects.create(account=account, msisdn=msisdn)  # deleted meanwhile
     try:
         # A savepoint: a concurrent first event for the same CallSid may win the insert.
         with transaction.atomic():

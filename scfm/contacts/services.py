@@ -97,6 +97,9 @@ def upsert_contact(*, account: Account, data: dict[str, Any]) -> Contact:
 
 @transaction.atomic
 def delete_contact(*, contact: Contact) -> None:
+    # Locked first: inbound phone calls reference their contact without a database constraint
+    # (see PhoneCall) and lock it while they are inserted.
+    Contact.objects.select_for_update().filter(pk=contact.pk).exists()
     if contact.callout_participations.exists():
         raise ValidationFailed.single(
             "base", "Cannot delete record because dependent callout participations exist"
