@@ -63,31 +63,59 @@ def schedule_retry(*, phone_call_id: int, status: str, now: datetime) -> None:
 
 
 @transaction.atomic
-def create_next_attempt(*, phone_call_id: int) -> PhoneCall | None:
-    """Create the next attempt for a due call's participation, if the rule allows; clear `retry_at`."""
-    claimed = PhoneCall.objects.filter(pk=phone_call_id, retry_at__isnull=False).update(retry_at=None)
-    if not claimed:
-        return None  # another engine handled it
-    call = PhoneCall.objects.select_related("account", "callout").get(pk=phone_call_id)
-    participation = (
-        CalloutParticipation.objects.select_for_update().filter(pk=call.callout_participation_id).first()
+def create_next_attempts(*, phone_call_ids: list[int]) -> list[PhoneCall]:
+    """Create the next attempts for due calls' participations, as the rule allows, in one transaction.
+
+    Each due call's `retry_at` is cleared (only calls still due are handled: another engine may
+    have taken some). A participation gets one new `created` call unless it was answered, has used
+    its attempts, or already has a call under way; two due calls of one participation give it one.
+    A fixed number of queries whatever the number of calls.
+    """
+    due = list(
+        PhoneCall.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=phone_call_ids, retry_at__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "callout_participation_id", "account_id")
     )
-    if participation is None or participation.answered:
-        return None
-    if participation.phone_calls_count >= max_phone_calls(call.account, call.callout):
-        return None
-    if participation.phone_calls.filter(status__in=ACTIVE_STATUSES).exists():
-        return None
-    moved = CalloutParticipation.objects.filter(
-        pk=participation.pk, phone_calls_count=participation.phone_calls_count, answered=False
-    ).update(phone_calls_count=F("phone_calls_count") + 1)
-    if not moved:
-        return None
-    return PhoneCall.objects.create(
-        callout_participation=participation,
-        callout_id=participation.callout_id,
-        contact_id=participation.contact_id,
-        account_id=call.account_id,
-        msisdn=participation.msisdn,
-        call_flow_logic=participation.call_flow_logic,
+    if not due:
+        return []
+    PhoneCall.objects.filter(pk__in=[pk for pk, _, _ in due]).update(retry_at=None)
+    account_of = {participation_id: account_id for _, participation_id, account_id in due if participation_id}
+    # Locked in id order (no deadlock between engines); held until the new calls are committed.
+    # Only the participations: the dial loop skips an account whose row is locked.
+    participations = list(
+        CalloutParticipation.objects.select_for_update(of=("self",))
+        .filter(pk__in=account_of, answered=False)
+        .select_related("callout__account")
+        .order_by("pk")
+    )
+    busy = set(
+        PhoneCall.objects.filter(
+            callout_participation_id__in=[p.pk for p in participations], status__in=ACTIVE_STATUSES
+        ).values_list("callout_participation_id", flat=True)
+    )
+    limits: dict[int, int] = {}
+    chosen = []
+    for participation in participations:
+        callout = participation.callout
+        if callout.pk not in limits:
+            limits[callout.pk] = max_phone_calls(callout.account, callout)
+        if participation.pk not in busy and participation.phone_calls_count < limits[callout.pk]:
+            chosen.append(participation)
+    if not chosen:
+        return []
+    # The rows are locked: this UPDATE finds each of them as it was read above.
+    CalloutParticipation.objects.filter(pk__in=[p.pk for p in chosen], answered=False).update(
+        phone_calls_count=F("phone_calls_count") + 1
+    )
+    return PhoneCall.objects.bulk_create(
+        PhoneCall(
+            callout_participation=participation,
+            callout_id=participation.callout_id,
+            contact_id=participation.contact_id,
+            account_id=account_of[participation.pk],
+            msisdn=participation.msisdn,
+            call_flow_logic=participation.call_flow_logic,
+        )
+        for participation in chosen
     )

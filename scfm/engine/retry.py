@@ -5,9 +5,10 @@ from datetime import datetime
 from django.utils import timezone
 
 from scfm.calls.models import PhoneCall
-from scfm.calls.retries import create_next_attempt
+from scfm.calls.retries import create_next_attempts
 
-BATCH = 100
+# Due calls handled per transaction (a fixed number of queries for the whole batch).
+BATCH = 500
 
 
 def tick(now: datetime | None = None) -> bool:
@@ -15,6 +16,6 @@ def tick(now: datetime | None = None) -> bool:
     due = list(
         PhoneCall.objects.filter(retry_at__lte=now).order_by("retry_at").values_list("id", flat=True)[:BATCH]
     )
-    for phone_call_id in due:
-        create_next_attempt(phone_call_id=phone_call_id)
+    if due:
+        create_next_attempts(phone_call_ids=due)
     return bool(due)
