@@ -1,12 +1,7 @@
 """Callouts: list with progress, create/edit (audio upload or URL), live summary, events, results CSV."""
 
-import os
-import uuid
-
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -17,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from scfm.call_flows.registry import CALL_FLOW_LOGICS
-from scfm.callouts import results, services
+from scfm.callouts import audio, results, services
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.callouts.states import CALLOUT_TRANSITIONS, CalloutStatus, available_events
 from scfm.callouts.summary import callout_summary
@@ -27,23 +22,6 @@ from scfm.dashboard.keyvalues import dict_to_rows, rows_from_post, rows_to_dict
 from scfm.dashboard.labels import CALL_FLOW_LABELS, EVENT_LABELS, STATUS_LABELS
 from scfm.dashboard.lists import list_page
 from scfm.filtering.specs import CALLOUT_FILTERS
-
-# Uploaded audio: the extension decides the type the file is later served with, so it is required;
-# a content type the browser reports must also be an audio one (or the generic binary type).
-AUDIO_EXTENSIONS = (
-    ".mp3",
-    ".wav",
-    ".ogg",
-    ".oga",
-    ".opus",
-    ".m4a",
-    ".aac",
-    ".flac",
-    ".gsm",
-    ".ulaw",
-    ".aiff",
-)
-GENERIC_CONTENT_TYPES = ("", "application/octet-stream", "video/ogg", "video/mp4")
 
 
 def _callouts(request):
@@ -109,49 +87,6 @@ def callout_summary_partial(request, pk):
     return render(request, "dashboard/callouts/_summary.html", _summary_context(callout))
 
 
-def _audio_upload_errors(upload) -> list[str]:
-    """Why an uploaded file cannot be a callout's audio (empty list when it can)."""
-    errors = []
-    extension = os.path.splitext(upload.name or "")[1].lower()
-    content_type = (upload.content_type or "").split(";")[0].strip().lower()
-    if extension not in AUDIO_EXTENSIONS or not (
-        content_type.startswith("audio/") or content_type in GENERIC_CONTENT_TYPES
-    ):
-        errors.append(
-            _("The audio file must be an audio file (%(extensions)s).")
-            % {"extensions": ", ".join(ext.lstrip(".") for ext in AUDIO_EXTENSIONS)}
-        )
-    limit = settings.SCFM_MAX_AUDIO_UPLOAD_BYTES
-    if upload.size > limit:
-        errors.append(
-            _("The audio file is too large (%(size).1f MB); the limit is %(limit).1f MB.")
-            % {"size": upload.size / 1024 / 1024, "limit": limit / 1024 / 1024}
-        )
-    elif upload.size == 0:
-        errors.append(_("The audio file is empty."))
-    return errors
-
-
-def _audio_url_errors(audio_url: str) -> list[str]:
-    if not audio_url:
-        return []
-    try:
-        URLValidator(schemes=["http", "https"])(audio_url)
-    except ValidationError:
-        return [_("The audio URL must be an http:// or https:// address.")]
-    return []
-
-
-def _stored_audio_name(upload) -> str:
-    """A name nobody can guess (the file is public), keeping the original name for people."""
-    return f"{uuid.uuid4().hex}-{os.path.basename(upload.name)}"
-
-
-def _delete_stored_file_on_commit(storage, name: str | None) -> None:
-    if name:
-        transaction.on_commit(lambda: storage.delete(name))
-
-
 def _callout_form(request, callout: Callout | None):
     """Create (callout is None) or edit; settings and metadata rows replace the stored ones (reference)."""
     errors: dict[str, list[str]] = {}
@@ -175,8 +110,8 @@ def _callout_form(request, callout: Callout | None):
         for field, field_errors in (
             ("settings", settings_errors),
             ("metadata", metadata_errors),
-            ("audio_file", _audio_upload_errors(upload) if upload else []),
-            ("audio_url", _audio_url_errors(values["audio_url"])),
+            ("audio_file", audio.upload_problems(upload) if upload else []),
+            ("audio_url", audio.url_problems(values["audio_url"])),
         ):
             if field_errors:
                 errors[field] = field_errors
@@ -203,13 +138,7 @@ def _callout_form(request, callout: Callout | None):
                         services.update_callout(callout=callout, data=data)
                         message = _("Callout was successfully updated.")
                     if upload or remove_audio:
-                        field = callout.audio_file
-                        _delete_stored_file_on_commit(field.storage, field.name)
-                        if upload:
-                            field.save(_stored_audio_name(upload), upload, save=False)
-                        else:
-                            callout.audio_file = None
-                        callout.save(update_fields=["audio_file", "updated_at"])
+                        audio.replace_audio_file(callout=callout, upload=upload)
                 messages.success(request, message)
                 return redirect("dashboard:callout_detail", pk=callout.pk)
             except ValidationFailed as error:
@@ -224,7 +153,7 @@ def _callout_form(request, callout: Callout | None):
             "settings_rows": settings_rows or [("", "")],
             "metadata_rows": metadata_rows or [("", "")],
             "errors": errors,
-            "audio_extensions": ",".join(AUDIO_EXTENSIONS),
+            "audio_extensions": ",".join(audio.AUDIO_EXTENSIONS),
             "max_audio_mb": settings.SCFM_MAX_AUDIO_UPLOAD_BYTES / 1024 / 1024,
         },
         status=422 if errors else 200,
@@ -245,12 +174,10 @@ def callout_edit(request, pk):
 @member_required
 def callout_delete(request, pk):
     callout = get_object_or_404(_callouts(request), pk=pk)
-    audio = callout.audio_file
-    storage, name = audio.storage, audio.name
     try:
         with transaction.atomic():
+            audio.delete_file_after_commit(callout.audio_file)
             services.delete_callout(callout=callout)
-            _delete_stored_file_on_commit(storage, name)
     except ValidationFailed:
         messages.error(
             request, _("Callout could not be deleted: it has participations, populations or phone calls.")

@@ -32,7 +32,8 @@ def _describe(user: User) -> User:
 
 
 def _error_messages(error: ValidationFailed) -> str:
-    return " ".join(message for messages_ in error.errors.values() for message in messages_)
+    """The services' messages, in the reader's language (labels.SERVICE_MESSAGES marks them)."""
+    return " ".join(_(message) for messages_ in error.errors.values() for message in messages_)
 
 
 def _invitation_sent(user: User) -> str:
@@ -58,8 +59,7 @@ def user_invite(request):
                 account=request.user.account, email=email, role=role, invited_by=request.user
             )
         except ValidationFailed as error:
-            labels = {"email": _("Email"), "role": _("Role")}
-            errors = {labels.get(field, field): messages_ for field, messages_ in error.errors.items()}
+            errors = error.errors
         else:
             messages.success(request, _invitation_sent(user))
             return redirect("dashboard:users")
