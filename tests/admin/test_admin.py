@@ -30,7 +30,6 @@ MODELS = [
     RemotePhoneCallEvent,
 ]
 
-pytestmark = pytest.mark.urls("tests.admin.urls")
 
 
 def changelist_url(model):
