@@ -1,7 +1,7 @@
 """The callout summary shown on the dashboard (reference §12): participants and call attempts by status.
 
-Two aggregate queries whatever the callout's size: one over its participations, one over its phone
-calls (served by the `(callout_id, status)` index).
+Three aggregate queries whatever the callout's size: one over its participations, one over its phone
+calls (served by the `(callout_id, status)` index), and one over the few calls still under way.
 """
 
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.callouts.services import max_phone_calls
 from scfm.calls.models import PhoneCall
-from scfm.calls.states import PhoneCallStatus
+from scfm.calls.states import FINAL_STATUSES, PhoneCallStatus
 
 # The call statuses the summary counts, in the order the dashboard shows them.
 SUMMARY_CALL_STATUSES = (
@@ -28,6 +28,7 @@ class CalloutSummary:
     participants: int
     participants_still_to_be_called: int
     answered_participants: int
+    participants_on_last_call: int  # out of attempts, but the last one is still under way
     max_phone_calls: int
     phone_calls: int  # every attempt, whatever its status
     completed_calls: int
@@ -38,12 +39,8 @@ class CalloutSummary:
 
     @property
     def participants_done(self) -> int:
-        """Participants nobody will call again: answered, or out of attempts (§12's complement).
-
-        A participant whose last attempt is still ringing counts as done; those calls show as
-        "waiting or in progress" in the chart.
-        """
-        return self.participants - self.participants_still_to_be_called
+        """Participants who are finished: answered, or out of attempts with the last one over."""
+        return self.participants - self.participants_still_to_be_called - self.participants_on_last_call
 
     @property
     def percent_done(self) -> int:
@@ -92,10 +89,23 @@ def callout_summary(callout: Callout) -> CalloutSummary:
         total=Count("id"),
         **{status: Count("id", filter=Q(status=status)) for status in SUMMARY_CALL_STATUSES},
     )
+    # Calls under way are few (the dial pace bounds them), so this join stays cheap.
+    on_last_call = (
+        PhoneCall.objects.filter(
+            callout_id=callout.pk,
+            callout_participation__answered=False,
+            callout_participation__phone_calls_count__gte=limit,
+        )
+        .exclude(status__in=FINAL_STATUSES)
+        .values("callout_participation_id")
+        .distinct()
+        .count()
+    )
     return CalloutSummary(
         participants=participations["participants"],
         participants_still_to_be_called=participations["still_to_be_called"],
         answered_participants=participations["answered"],
+        participants_on_last_call=on_last_call,
         max_phone_calls=limit,
         phone_calls=calls["total"],
         completed_calls=calls[PhoneCallStatus.COMPLETED],

@@ -463,18 +463,19 @@ def test_summary_counts(account):
     participant(callout, attempts=2, statuses=["not_answered", "failed"])  # out of attempts
     participant(callout, attempts=1, statuses=["errored"])  # still to be called
     participant(callout, attempts=1, statuses=["created"])  # still to be called
-    participant(callout, attempts=2, statuses=["busy", "in_progress"])  # out of attempts: done
+    participant(callout, attempts=2, statuses=["busy", "in_progress"])  # on its last attempt
     participant(factories.CalloutFactory(account=account), statuses=["completed"])  # another callout
 
     with CaptureQueriesContext(connection) as captured:
         summary = callout_summary(callout)
 
-    assert len(captured) == 2
+    assert len(captured) == 3
     assert summary.participants == 6
     assert summary.participants_still_to_be_called == 2
     assert summary.answered_participants == 2
-    assert summary.participants_done == 4
-    assert summary.percent_done == 66
+    assert summary.participants_on_last_call == 1
+    assert summary.participants_done == 3  # answered, or out of attempts with the last one over
+    assert summary.percent_done == 50
     assert summary.max_phone_calls == 2
     assert (
         summary.completed_calls,
@@ -528,8 +529,8 @@ def test_summary_partial_query_budget(admin_client, account, django_assert_max_n
     for _ in range(30):
         participant(callout, statuses=["busy"])
 
-    # session, user, callout (+account), two aggregates
-    with django_assert_max_num_queries(5):
+    # session, user, callout (+account), three aggregates
+    with django_assert_max_num_queries(6):
         admin_client.get(reverse("dashboard:callout_summary", args=[callout.pk]))
 
 
