@@ -31,7 +31,6 @@ MODELS = [
 ]
 
 
-
 def changelist_url(model):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
 
