@@ -20,7 +20,27 @@
       return;
     }
     var remove = event.target.closest("[data-remove-row]");
-    if (remove) { remove.closest(".keyvalue-row").remove(); }
+    if (remove) { remove.closest(".keyvalue-row").remove(); return; }
+    var copy = event.target.closest("[data-copy]");
+    if (copy) {
+      var field = document.getElementById(copy.getAttribute("data-copy"));
+      var done = function () { copy.textContent = copy.getAttribute("data-copied"); };
+      if (navigator.clipboard) {
+        navigator.clipboard.writeText(field.value).then(done);
+      } else {
+        field.select();
+        document.execCommand("copy");
+        done();
+      }
+    }
+  });
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("[data-submit-on-change]")) { event.target.form.submit(); }
+  });
+
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches("[data-select-on-focus]")) { event.target.select(); }
   });
 
   document.addEventListener("submit", function (event) {
