@@ -43,3 +43,11 @@ def super_admin_api(db):
     client.account = account
     client.access_token = token
     return client
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(request, settings):
+    """Hash test users' passwords quickly (PBKDF2 takes ~0.3 s each). Not for end-to-end tests:
+    the real web process they sign in to only knows the production hashers."""
+    if request.node.get_closest_marker("e2e") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
