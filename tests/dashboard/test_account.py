@@ -60,6 +60,7 @@ def test_page_shows_settings_with_secrets_masked(admin_client, configured):
     assert 'name="somleng_auth_token_clear"' in content
     assert 'value="200"' in content  # calls per minute
     assert 'value="rapidpro:api_token"' in content and 'value="answer_limit"' in content
+    assert "rp-token" not in content and "••••oken" in content  # credentials among other settings too
     assert 'name="settings-key" value="phone_call_queue_limit"' not in content  # has its own field
     assert "Play Message and Start RapidPro Flow" in content
 
@@ -112,6 +113,20 @@ def test_unchanged_rows_keep_other_settings_as_stored(admin_client, configured):
     assert settings["rapidpro"] == {"api_token": "rp-token", "flow_id": "flow-1"}
     assert settings["answer_limit"] == 5  # still a number
     assert settings["tags"] == ["a", "b"]  # still a list
+
+
+def test_a_credential_row_takes_a_new_value_when_one_is_typed(admin_client, configured):
+    admin_client.post(
+        URL,
+        form(
+            **{"settings-key": ["rapidpro:api_token", "rapidpro:flow_id"], "settings-value": ["new-rp", "f"]}
+        ),
+    )
+
+    assert Account.objects.get(pk=configured.pk).settings["rapidpro"] == {
+        "api_token": "new-rp",
+        "flow_id": "f",
+    }
 
 
 def test_rows_change_and_remove_other_settings(admin_client, configured):

@@ -55,6 +55,36 @@ def masked(secret: str | None) -> str:
     return f"••••{secret[-4:]}" if secret else ""
 
 
+# Other settings whose values are credentials (RapidPro's api_token, for instance): shown masked, and a
+# row sent back still masked keeps the stored value.
+SECRET_SETTING_WORDS = ("token", "secret", "password", "api_key")
+
+
+def _is_secret_setting(key: str) -> bool:
+    return any(word in key.rsplit(":", 1)[-1].lower() for word in SECRET_SETTING_WORDS)
+
+
+def _stored_setting(settings: dict, key: str):
+    node = settings
+    for part in key.split(":"):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def _masked_rows(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(key, masked(value) if value and _is_secret_setting(key) else value) for key, value in rows]
+
+
+def _unmasked_rows(rows: list[tuple[str, str]], settings: dict) -> list[tuple[str, str]]:
+    unmasked = []
+    for key, value in rows:
+        stored = _stored_setting(settings, key)
+        if _is_secret_setting(key) and stored is not None and value == masked(str(stored)):
+            value = str(stored)
+        unmasked.append((key, value))
+    return unmasked
+
+
 def _row_text(value) -> str:
     return "" if value is None else str(value)
 
@@ -121,7 +151,7 @@ def _read_form(post, account: Account) -> tuple[dict, dict, dict]:
 
     rows = rows_from_post(post, "settings")
     shown["rows"] = rows
-    other, row_errors = rows_to_dict(rows)
+    other, row_errors = rows_to_dict(_unmasked_rows(rows, _other_settings(account.settings)))
     for key in other:
         if key in SETTING_FIELDS:
             row_errors.append(_("Set “%(key)s” with its own field above.") % {"key": key})
@@ -162,7 +192,7 @@ def _shown_from_account(account: Account) -> dict:
     for key in SETTING_FIELDS:
         stored = account.settings.get(key) if isinstance(account.settings, dict) else None
         shown[key] = "" if stored is None else str(stored)
-    shown["rows"] = dict_to_rows(_other_settings(account.settings))
+    shown["rows"] = _masked_rows(dict_to_rows(_other_settings(account.settings)))
     return shown
 
 
