@@ -105,6 +105,13 @@ def test_an_operator_runs_a_callout_from_the_browser(stack, page_factory, tmp_pa
     page.get_by_label("Metadata key").first.fill("gender")
     page.locator("[name=filter-value]").first.fill("f")
     page.locator("[data-preview-count]").filter(has_text="25").wait_for()
+    # A second condition narrows the count; removing it brings the count back.
+    page.get_by_role("button", name="Add condition").click()
+    page.get_by_label("Metadata key").nth(1).fill("location:province")
+    page.locator("[name=filter-value]").nth(1).fill("Takeo")
+    page.locator("[data-preview-count]").filter(has_text="0").wait_for()
+    page.get_by_role("button", name="Remove condition").nth(1).click()
+    page.locator("[data-preview-count]").filter(has_text="25").wait_for()
     assert not CalloutParticipation.objects.exists()  # the preview wrote nothing
     assert_controls_are_labelled(page)
     screenshot(page, "population-preview")

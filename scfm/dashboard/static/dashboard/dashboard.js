@@ -20,7 +20,13 @@
       return;
     }
     var remove = event.target.closest("[data-remove-row]");
-    if (remove) { remove.closest(".keyvalue-row").remove(); return; }
+    if (remove) {
+      var rows = remove.closest("[data-keyvalues]");
+      remove.closest(".keyvalue-row").remove();
+      // Tell listeners (the population preview) that the rows changed.
+      rows.dispatchEvent(new Event("change", { bubbles: true }));
+      return;
+    }
     var copy = event.target.closest("[data-copy]");
     if (copy) {
       var field = document.getElementById(copy.getAttribute("data-copy"));
