@@ -50,6 +50,16 @@ def change_link(model, pk, label=None):
     return format_html('<a href="{}">{}</a>', url, label if label is not None else pk)
 
 
+def id_link_column(model, field: str, description: str):
+    """A list/detail column linking to the record whose id is in `field` (sortable by it)."""
+
+    @admin.display(description=description, ordering=field)
+    def column(self, obj):
+        return change_link(model, getattr(obj, field))
+
+    return column
+
+
 def changelist_link(model, label, **params):
     """A link to a model's admin list filtered by `params` (e.g. account__id__exact=3)."""
     opts = model._meta
@@ -364,9 +374,7 @@ class UserAdmin(ExactSearchMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="account", ordering="account_id")
-    def account_link(self, obj):
-        return change_link(Account, obj.account_id)
+    account_link = id_link_column(Account, "account_id", "account")
 
     @admin.display(description="invitation")
     def invitation_state(self, obj):
@@ -413,13 +421,9 @@ class AccessTokenAdmin(ExactSearchMixin, admin.ModelAdmin):
 
     # Deleting (revoking) a token stays allowed: the operator's answer to a leaked token.
 
-    @admin.display(description="account", ordering="resource_owner_id")
-    def resource_owner_link(self, obj):
-        return change_link(Account, obj.resource_owner_id)
+    resource_owner_link = id_link_column(Account, "resource_owner_id", "account")
 
-    @admin.display(description="created by", ordering="created_by_id")
-    def created_by_link(self, obj):
-        return change_link(Account, obj.created_by_id)
+    created_by_link = id_link_column(Account, "created_by_id", "created by")
 
     @admin.display(description="permissions")
     def permission_list(self, obj):

@@ -10,6 +10,7 @@ from scfm.accounts.admin import (
     ReadOnlyAdmin,
     change_link,
     changelist_link,
+    id_link_column,
 )
 from scfm.accounts.models import Account, User
 from scfm.callouts.models import BatchOperation, Callout, CalloutParticipation
@@ -40,9 +41,7 @@ class CalloutAdmin(ExactSearchMixin, ReadOnlyAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="account", ordering="account_id")
-    def account_link(self, obj):
-        return change_link(Account, obj.account_id)
+    account_link = id_link_column(Account, "account_id", "account")
 
     @admin.display(description="created by")
     def created_by_email(self, obj):
@@ -84,13 +83,9 @@ class BatchOperationAdmin(ExactSearchMixin, ReadOnlyAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="account", ordering="account_id")
-    def account_link(self, obj):
-        return change_link(Account, obj.account_id)
+    account_link = id_link_column(Account, "account_id", "account")
 
-    @admin.display(description="callout", ordering="callout_id")
-    def callout_link(self, obj):
-        return change_link(Callout, obj.callout_id)
+    callout_link = id_link_column(Callout, "callout_id", "callout")
 
 
 @admin.register(CalloutParticipation)
@@ -124,10 +119,6 @@ class CalloutParticipationAdmin(ExactSearchMixin, BigTableAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="callout", ordering="callout_id")
-    def callout_link(self, obj):
-        return change_link(Callout, obj.callout_id)
+    callout_link = id_link_column(Callout, "callout_id", "callout")
 
-    @admin.display(description="contact", ordering="contact_id")
-    def contact_link(self, obj):
-        return change_link(Contact, obj.contact_id)
+    contact_link = id_link_column(Contact, "contact_id", "contact")

@@ -7,8 +7,8 @@ from scfm.accounts.admin import (
     CallFlowLogicFilter,
     ExactSearchMixin,
     RemoteDirectionFilter,
-    change_link,
     changelist_link,
+    id_link_column,
 )
 from scfm.accounts.models import Account
 from scfm.callouts.models import Callout
@@ -70,13 +70,9 @@ class PhoneCallAdmin(ExactSearchMixin, BigTableAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="account", ordering="account_id")
-    def account_link(self, obj):
-        return change_link(Account, obj.account_id)
+    account_link = id_link_column(Account, "account_id", "account")
 
-    @admin.display(description="callout", ordering="callout_id")
-    def callout_link(self, obj):
-        return change_link(Callout, obj.callout_id)
+    callout_link = id_link_column(Callout, "callout_id", "callout")
 
     @admin.display(description="provider events")
     def events(self, obj):
@@ -112,6 +108,4 @@ class RemotePhoneCallEventAdmin(ExactSearchMixin, BigTableAdmin):
     )
     readonly_fields = fields
 
-    @admin.display(description="phone call", ordering="phone_call_id")
-    def phone_call_link(self, obj):
-        return change_link(PhoneCall, obj.phone_call_id)
+    phone_call_link = id_link_column(PhoneCall, "phone_call_id", "phone call")

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from scfm.accounts.admin import BigTableAdmin, ExactSearchMixin, change_link, changelist_link
+from scfm.accounts.admin import BigTableAdmin, ExactSearchMixin, changelist_link, id_link_column
 from scfm.accounts.models import Account
 from scfm.contacts.models import Contact
 
@@ -18,9 +18,7 @@ class ContactAdmin(ExactSearchMixin, BigTableAdmin):
     fields = ("id", "account", "msisdn", "metadata", "related_records", "created_at", "updated_at")
     readonly_fields = fields
 
-    @admin.display(description="account", ordering="account_id")
-    def account_link(self, obj):
-        return change_link(Account, obj.account_id)
+    account_link = id_link_column(Account, "account_id", "account")
 
     @admin.display(description="related records")
     def related_records(self, obj):
