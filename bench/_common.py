@@ -211,6 +211,19 @@ def postgres_backend_pids(db_name: str) -> list[int]:
     return [row[0] for row in rows]
 
 
+def postgres_cpu() -> float:
+    """CPU seconds of the other PostgreSQL backends on this Django connection's database (0 on SQLite)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cpu_seconds(row[0] for row in cursor.fetchall())
+
+
 def load_average() -> str:
     with open("/proc/loadavg") as loadavg:
         return " ".join(loadavg.read().split()[:3])

@@ -25,7 +25,7 @@ import sys
 import time
 from collections import Counter
 
-from _common import cpu_seconds, load_average, process_group_pids
+from _common import cpu_seconds, load_average, postgres_cpu, process_group_pids
 from _engine_bench import (
     FINAL_PHONE_CALL_STATUSES,
     Processes,
@@ -39,18 +39,6 @@ from _engine_bench import (
 )
 
 MIX = {"answered": 0.7, "busy": 0.1, "no-answer": 0.15, "failed": 0.05}
-
-
-def postgres_cpu() -> float:
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return 0.0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return cpu_seconds(row[0] for row in cursor.fetchall())
 
 
 def progress(callout_id: int) -> tuple[int, int, int, int]:

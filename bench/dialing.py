@@ -36,7 +36,7 @@ import sys
 import time
 from datetime import datetime
 
-from _common import cpu_seconds, load_average, process_group_pids
+from _common import cpu_seconds, load_average, postgres_cpu, process_group_pids
 from _engine_bench import (
     FINAL_PHONE_CALL_STATUSES,
     Processes,
@@ -78,18 +78,6 @@ def cpu_snapshot(procs: Processes) -> dict[str, float]:
     snapshot = {name: cpu_seconds(process_group_pids(p.pid)) for name, p in procs.running.items()}
     snapshot["postgres"] = postgres_cpu()
     return snapshot
-
-
-def postgres_cpu() -> float:
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return 0.0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return cpu_seconds(row[0] for row in cursor.fetchall())
 
 
 def cpu_used(before: dict[str, float], after: dict[str, float]) -> str:
