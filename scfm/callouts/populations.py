@@ -15,6 +15,7 @@ from scfm.callouts.states import (
 )
 from scfm.contacts.models import Contact
 from scfm.core.errors import ValidationFailed
+from scfm.core.locks import share_account_references
 from scfm.core.metadata import deep_merge, merge_metadata
 from scfm.core.validation import Errors
 from scfm.filtering.compiler import apply_filters
@@ -155,6 +156,8 @@ def populate_callout(*, population: BatchOperation) -> int:
     `ON CONFLICT DO NOTHING` statements below run instead; the result is the same either way.
     """
     callout = population.callout
+    # Stands in for the participations' foreign keys to contacts and callouts (see core.locks).
+    share_account_references(population.account_id)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     contacts = (
         contacts_matching(account=population.account, contact_filter_params=population.contact_filter_params)

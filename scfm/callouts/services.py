@@ -14,6 +14,7 @@ from scfm.calls.models import PhoneCall
 from scfm.contacts.models import Contact
 from scfm.contacts.msisdn import is_plausible_msisdn, normalize_msisdn
 from scfm.core.errors import ValidationFailed
+from scfm.core.locks import lock_account_references, share_account_references
 from scfm.core.metadata import merge_metadata
 from scfm.core.validation import Errors, blank_to_none
 
@@ -67,6 +68,8 @@ def update_callout(*, callout: Callout, data: dict[str, Any]) -> Callout:
 
 @transaction.atomic
 def delete_callout(*, callout: Callout) -> None:
+    # Participations reference their callout without a database constraint (see core.locks).
+    lock_account_references(callout.account_id)
     for label, related in (
         ("callout participations", callout.callout_participations),
         ("batch operations", callout.batch_operations),
@@ -104,7 +107,11 @@ def _participation_msisdn(raw: Any, errors: Errors) -> str | None:
 @transaction.atomic
 def create_participation(*, callout: Callout, data: dict[str, Any]) -> CalloutParticipation:
     """Add a contact to a callout with its first `created` phone call, as populations do."""
+    # Taken before the contact and callout are read: neither may be deleted until this commits.
+    share_account_references(callout.account_id)
     errors = Errors()
+    if not Callout.objects.filter(pk=callout.pk).exists():
+        raise ValidationFailed.single("callout", "must exist")  # deleted since the request read it
     contact = None
     contact_id = data.get("contact_id")
     if contact_id not in (None, ""):

@@ -19,10 +19,11 @@ class PhoneCall(TimeStampedModel):
     #   calls are never deleted, and delete_participation locks the participation and refuses
     #   while it has calls.
     # - callout, contact, account of a participation's call are copies of the participation's
-    #   callout and contact (whose constraints are kept) and of that callout's account.
-    # - contact and account of an inbound call: the contact is locked while its call is inserted,
-    #   and delete_contact locks it and refuses while it has calls; an account with contacts
-    #   cannot be deleted.
+    #   callout and contact (kept by the account reference lock, see scfm.core.locks) and of that
+    #   callout's account.
+    # - contact and account of an inbound call: the call is inserted under the account's shared
+    #   reference lock, and delete_contact takes it exclusively and refuses while the contact has
+    #   calls; an account with contacts cannot be deleted.
     callout_participation = models.ForeignKey(
         CalloutParticipation,
         null=True,

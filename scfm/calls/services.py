@@ -17,6 +17,7 @@ from scfm.calls.states import FINAL_STATUSES, RETRY_STATUSES, PhoneCallStatus, n
 from scfm.contacts.models import Contact
 from scfm.contacts.msisdn import normalize_msisdn
 from scfm.core.errors import BadRequest, DomainError
+from scfm.core.locks import share_account_references
 
 logger = logging.getLogger(__name__)
 ModelT = TypeVar("ModelT", bound=models.Model)
@@ -519,11 +520,10 @@ def _create_inbound_phone_call(*, account: Account, params: Mapping[str, Any]) -
     msisdn = caller_msisdn(params["From"] if direction == INBOUND else params["To"])
     if not msisdn or len(msisdn) > _MAX_MSISDN_LENGTH:
         raise BadRequest("The caller number cannot be stored")
+    # Taken before the contact is read: it may not be deleted until the call is committed
+    # (the call's contact has no database constraint, see core.locks).
+    share_account_references(account.pk)
     contact, _ = Contact.objects.get_or_create(account=account, msisdn=msisdn)
-    # Held until the call is committed: delete_contact takes this lock before it looks for calls
-    # (the call's contact has no database constraint, see PhoneCall).
-    if not Contact.objects.select_for_update(no_key=True).filter(pk=contact.pk).exists():
-        contact = Contact.objects.create(account=account, msisdn=msisdn)  # deleted meanwhile
     try:
         # A savepoint: a concurrent first event for the same CallSid may win the insert.
         with transaction.atomic():

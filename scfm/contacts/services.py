@@ -8,6 +8,7 @@ from scfm.accounts.models import Account
 from scfm.contacts.models import Contact
 from scfm.contacts.msisdn import is_plausible_msisdn, normalize_msisdn
 from scfm.core.errors import BadRequest, ValidationFailed
+from scfm.core.locks import lock_account_references
 from scfm.core.metadata import MERGE_MODES, merge_metadata
 from scfm.core.validation import Errors
 
@@ -97,9 +98,9 @@ def upsert_contact(*, account: Account, data: dict[str, Any]) -> Contact:
 
 @transaction.atomic
 def delete_contact(*, contact: Contact) -> None:
-    # Locked first: inbound phone calls reference their contact without a database constraint
-    # (see PhoneCall) and lock it while they are inserted.
-    Contact.objects.select_for_update().filter(pk=contact.pk).exists()
+    # Participations and phone calls reference their contact without a database constraint:
+    # wait for whoever is inserting some, then look (see core.locks).
+    lock_account_references(contact.account_id)
     if contact.callout_participations.exists():
         raise ValidationFailed.single(
             "base", "Cannot delete record because dependent callout participations exist"
