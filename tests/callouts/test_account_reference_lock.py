@@ -50,8 +50,9 @@ def wait_for_a_blocked_advisory_lock():
     raise AssertionError("nobody waited for the account reference lock")
 
 
-def hold_open(work, inside: threading.Event, release: threading.Event):
-    """Do `work` in a transaction, then keep it open until `release` is set."""
+def start_held_open(work) -> tuple[Step, threading.Event]:
+    """Start `work` in a transaction kept open until the returned event is set; return once done."""
+    inside, release = threading.Event(), threading.Event()
 
     def run():
         with transaction.atomic():
@@ -60,23 +61,30 @@ def hold_open(work, inside: threading.Event, release: threading.Event):
             assert release.wait(10)
         return result
 
-    return run
+    step = Step(run)
+    step.start()
+    assert inside.wait(10)
+    return step, release
+
+
+def race(first, then) -> tuple[Step, Step]:
+    """Do `first` up to its commit, start `then`, see it wait for the account lock, let `first` commit."""
+    holding, release = start_held_open(first)
+    waiting = Step(then)
+    waiting.start()
+    wait_for_a_blocked_advisory_lock()
+    release.set()
+    holding.join(10)
+    waiting.join(10)
+    return holding, waiting
 
 
 def test_a_contact_delete_waits_for_a_running_population_then_refuses(account):
     contact = factories.ContactFactory(account=account)
     population = factories.BatchOperationFactory(callout__account=account, status="running")
-    inside, release = threading.Event(), threading.Event()
-    populating = Step(hold_open(lambda: populate_callout(population=population), inside, release))
-    populating.start()
-    assert inside.wait(10)
-    deleting = Step(lambda: delete_contact(contact=contact))
-    deleting.start()
-    wait_for_a_blocked_advisory_lock()
-    assert deleting.is_alive()
-    release.set()
-    populating.join(10)
-    deleting.join(10)
+    populating, deleting = race(
+        lambda: populate_callout(population=population), lambda: delete_contact(contact=contact)
+    )
     assert populating.error is None and populating.result == 1
     assert isinstance(deleting.error, ValidationFailed)
     assert deleting.error.errors == {
@@ -88,17 +96,10 @@ def test_a_contact_delete_waits_for_a_running_population_then_refuses(account):
 def test_a_callout_delete_waits_for_a_new_participation_then_refuses(account):
     contact = factories.ContactFactory(account=account)
     callout = factories.CalloutFactory(account=account)
-    inside, release = threading.Event(), threading.Event()
-    add = lambda: create_participation(callout=callout, data={"contact_id": contact.pk})  # noqa: E731
-    adding = Step(hold_open(add, inside, release))
-    adding.start()
-    assert inside.wait(10)
-    deleting = Step(lambda: delete_callout(callout=callout))
-    deleting.start()
-    wait_for_a_blocked_advisory_lock()
-    release.set()
-    adding.join(10)
-    deleting.join(10)
+    adding, deleting = race(
+        lambda: create_participation(callout=callout, data={"contact_id": contact.pk}),
+        lambda: delete_callout(callout=callout),
+    )
     assert adding.error is None
     assert isinstance(deleting.error, ValidationFailed)
     assert PhoneCall.objects.get(callout_participation=adding.result).callout_id == callout.pk
@@ -107,16 +108,10 @@ def test_a_callout_delete_waits_for_a_new_participation_then_refuses(account):
 def test_a_participation_waits_for_a_contact_delete_then_finds_no_contact(account):
     contact = factories.ContactFactory(account=account)
     callout = factories.CalloutFactory(account=account)
-    inside, release = threading.Event(), threading.Event()
-    deleting = Step(hold_open(lambda: delete_contact(contact=contact), inside, release))
-    deleting.start()
-    assert inside.wait(10)
-    adding = Step(lambda: create_participation(callout=callout, data={"contact_id": contact.pk}))
-    adding.start()
-    wait_for_a_blocked_advisory_lock()
-    release.set()
-    deleting.join(10)
-    adding.join(10)
+    deleting, adding = race(
+        lambda: delete_contact(contact=contact),
+        lambda: create_participation(callout=callout, data={"contact_id": contact.pk}),
+    )
     assert deleting.error is None
     assert isinstance(adding.error, ValidationFailed)
     assert adding.error.errors["contact"] == ["must exist"]
@@ -126,16 +121,9 @@ def test_a_participation_waits_for_a_contact_delete_then_finds_no_contact(accoun
 def test_a_population_after_a_contact_delete_does_not_add_it(account):
     kept, deleted = factories.ContactFactory.create_batch(2, account=account)
     population = factories.BatchOperationFactory(callout__account=account, status="running")
-    inside, release = threading.Event(), threading.Event()
-    deleting = Step(hold_open(lambda: delete_contact(contact=deleted), inside, release))
-    deleting.start()
-    assert inside.wait(10)
-    populating = Step(lambda: populate_callout(population=population))
-    populating.start()
-    wait_for_a_blocked_advisory_lock()
-    release.set()
-    deleting.join(10)
-    populating.join(10)
+    deleting, populating = race(
+        lambda: delete_contact(contact=deleted), lambda: populate_callout(population=population)
+    )
     assert deleting.error is None and populating.error is None
     assert list(CalloutParticipation.objects.values_list("contact_id", flat=True)) == [kept.pk]
 
@@ -145,10 +133,7 @@ def test_populations_of_one_account_do_not_wait_for_each_other(account):
     first, second = (
         factories.BatchOperationFactory(callout__account=account, status="running") for _ in range(2)
     )
-    inside, release = threading.Event(), threading.Event()
-    holding = Step(hold_open(lambda: populate_callout(population=first), inside, release))
-    holding.start()
-    assert inside.wait(10)
+    holding, release = start_held_open(lambda: populate_callout(population=first))
     other = Step(lambda: populate_callout(population=second))
     other.start()
     other.join(10)
