@@ -173,6 +173,14 @@ SCFM_TWILIO_API_BASE_URL = env_str("SCFM_TWILIO_API_BASE_URL", "")
 # RapidPro, whose flows PlayMessageStartRapidproFlow starts after a completed call.
 SCFM_RAPIDPRO_BASE_URL = env_str("SCFM_RAPIDPRO_BASE_URL", "https://app.rapidpro.io").rstrip("/")
 
+# Public base URL of the IVR prompts (EWS Laos, Mama Info): `<it>/<flow>/<name>-<lang>.mp3`. The
+# default is the reference's S3 audio bucket, built from the same variables the reference reads.
+_IVR_AUDIO_REGION = env_str("AWS_DEFAULT_REGION", "") or "ap-southeast-1"
+_IVR_AUDIO_BUCKET = env_str("AUDIO_BUCKET", "") or "audio.somleng.org"
+SCFM_IVR_AUDIO_URL = (
+    env_str("SCFM_IVR_AUDIO_URL", "") or f"https://s3.{_IVR_AUDIO_REGION}.amazonaws.com/{_IVR_AUDIO_BUCKET}"
+).rstrip("/")
+
 # Engine timing; read here so every process shares one definition.
 SCFM_STATUS_FETCH_AFTER_SECONDS = env_int("SCFM_STATUS_FETCH_AFTER_SECONDS", 600)
 SCFM_STATUS_FETCH_INTERVAL_SECONDS = env_int("SCFM_STATUS_FETCH_INTERVAL_SECONDS", 900)

@@ -5,12 +5,14 @@ for a call depends on `phone_call.call_flow_logic` only, never on the callout's 
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from twilio.twiml.voice_response import VoiceResponse
+
+from scfm.call_flows import ews_laos, ivr, mama_info
 
 if TYPE_CHECKING:
     from scfm.calls.models import PhoneCall
@@ -25,10 +27,11 @@ HELLO_WORLD_SAY = "Thanks for trying our documentation. Enjoy!"
 HELLO_WORLD_PLAY_URL = "https://demo.twilio.com/docs/classic.mp3"
 NO_AUDIO_URL_SAY = "No audio URL to play. Bye Bye"
 
-TwimlBuilder = Callable[["PhoneCall", str], VoiceResponse]
+# (phone call, URL of the webhook being answered, the provider's request params or None) → TwiML.
+TwimlBuilder = Callable[["PhoneCall", str, Mapping[str, str] | None], VoiceResponse]
 
 
-def build_hello_world(phone_call: "PhoneCall", current_url: str) -> VoiceResponse:
+def build_hello_world(phone_call: "PhoneCall", current_url: str, params: object = None) -> VoiceResponse:
     """Build Twilio's documentation greeting (`CallFlowLogic::HelloWorld`)."""
     response = VoiceResponse()
     response.say(HELLO_WORLD_SAY)
@@ -36,7 +39,7 @@ def build_hello_world(phone_call: "PhoneCall", current_url: str) -> VoiceRespons
     return response
 
 
-def build_play_message(phone_call: "PhoneCall", current_url: str) -> VoiceResponse:
+def build_play_message(phone_call: "PhoneCall", current_url: str, params: object = None) -> VoiceResponse:
     """Build `<Play>` of the callout's audio, or a spoken apology when there is none.
 
     Inbound calls have no callout, so they always get the apology (§10.3).
@@ -55,6 +58,9 @@ TWIML_BUILDERS: dict[str, TwimlBuilder] = {
     PLAY_MESSAGE: build_play_message,
     # Same TwiML as PlayMessage; the engine's RapidPro loop starts the flow once the call completes.
     PLAY_MESSAGE_START_RAPIDPRO_FLOW: build_play_message,
+    # IVR dialogs: one step per TwiML request, state in the call's metadata (scfm.call_flows.ivr).
+    ews_laos.NAME: ivr.twiml_builder(ews_laos.step),
+    mama_info.NAME: ivr.twiml_builder(mama_info.step),
 }
 
 
@@ -87,12 +93,16 @@ def absolute_media_url(url: str) -> str:
     return f"{settings.SCFM_PUBLIC_URL.rstrip('/')}/{url.lstrip('/')}"
 
 
-def render_twiml(phone_call: "PhoneCall", *, current_url: str) -> str:
+def render_twiml(
+    phone_call: "PhoneCall", *, current_url: str, params: Mapping[str, str] | None = None
+) -> str:
     """Render the TwiML document of the call's call flow logic.
 
-    `current_url` is the externally visible URL of the webhook being answered; IVR flows will use
-    it for `<Gather action>`/`<Redirect>`. A call whose logic is no longer known gets `<Hangup/>`
-    rather than an error, because the provider is waiting on the line for an answer.
+    `current_url` is the externally visible URL of the webhook being answered; IVR flows redirect
+    to it. `params` are the provider's request params (`request.POST`): IVR flows read the digits
+    pressed and tell TwiML requests from status callbacks with them; without them an IVR call
+    gets an empty Response and does not move. A call whose logic is no longer known gets
+    `<Hangup/>` rather than an error, because the provider is waiting on the line for an answer.
     """
     builder = TWIML_BUILDERS.get(phone_call.call_flow_logic)
     if builder is None:
@@ -104,4 +114,4 @@ def render_twiml(phone_call: "PhoneCall", *, current_url: str) -> str:
         response = VoiceResponse()
         response.hangup()
         return response.to_xml()
-    return builder(phone_call, current_url).to_xml()
+    return builder(phone_call, current_url, params).to_xml()

@@ -40,6 +40,8 @@ CALL_FLOW_LABELS = {
     "CallFlowLogic::HelloWorld": _("Hello World"),
     "CallFlowLogic::PlayMessage": _("Play Message"),
     "CallFlowLogic::PlayMessageStartRapidproFlow": _("Play Message and Start RapidPro Flow"),
+    "CallFlowLogic::EWSLaosRegistration": _("Laos Early Warning System Registration"),
+    "CallFlowLogic::MamaInfoRegistration": _("Mama Info Registration"),
 }
 
 # The services' validation messages are the API's (English, reference wording); the dashboard shows

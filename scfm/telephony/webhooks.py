@@ -51,7 +51,7 @@ def handle_phone_call_event(request: HttpRequest, phone_call_id: int | None = No
         return _error(400, "Bad Request")
     except PhoneCallNotFound:
         return _error(404, "Not Found")
-    twiml = render_twiml(phone_call, current_url=webhook_url(request))
+    twiml = render_twiml(phone_call, current_url=webhook_url(request), params=request.POST)
     return HttpResponse(twiml, status=201, content_type=TWIML_CONTENT_TYPE)
 
 

@@ -1,0 +1,171 @@
+"""Common building blocks of the IVR call flows (EWS Laos, Mama Info), reference §10.5.
+
+An IVR flow is a function from the caller's latest request (`Call`: the dialog's state, the digits
+pressed, what is already known) to a `Step`: the next state, the TwiML to answer and the answers to
+keep. `run_step` applies a step to the database; the flows themselves never touch it.
+
+The dialog's state lives in `phone_call.metadata["status"]` (initially `answered`), apart from the
+call's own `status`. One webhook URL is both the call's `Url` and its `StatusCallback`; only TwiML
+requests move the dialog (`is_twiml_request`), so a status callback cannot skip a menu as it does in
+the reference (its defect: the final `completed` callback also advanced the state machine).
+"""
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from twilio.twiml.voice_response import VoiceResponse
+
+from scfm.calls.models import PhoneCall
+from scfm.core.metadata import deep_merge
+
+INITIAL_STATUS = "answered"
+# Call statuses of a provider's TwiML requests: `ringing` for the first request of an inbound
+# call on Twilio, `in-progress` for Redirects, Gather actions and outbound calls.
+TWIML_REQUEST_CALL_STATUSES = frozenset({"ringing", "in-progress"})
+_LEADING_DIGITS = re.compile(r"\s*([0-9]+)")
+
+
+@dataclass(frozen=True)
+class Call:
+    """What a flow step sees of the call: its dialog state, the caller's input and what is known."""
+
+    status: str
+    digits: Any  # the request's raw `Digits`: a string, or None when the caller pressed nothing
+    metadata: Mapping[str, Any]  # the phone call's
+    contact_metadata: Mapping[str, Any]
+    current_url: str
+    now: datetime
+
+    @property
+    def pressed(self) -> int:
+        """The number keyed in, read like Ruby's `to_i` as the reference does: 0 when there is none."""
+        match = _LEADING_DIGITS.match(str(self.digits or ""))
+        return int(match.group(1)) if match else 0
+
+    @property
+    def starts_over(self) -> bool:
+        return str(self.digits or "").startswith("*")
+
+
+@dataclass(frozen=True)
+class Step:
+    """A flow's answer: TwiML, the state to move to (None: stay) and the data to keep."""
+
+    response: VoiceResponse
+    to: str | None = None
+    call_data: Mapping[str, Any] = field(default_factory=dict)  # deep-merged into the call's metadata
+    contact_data: Mapping[str, Any] = field(default_factory=dict)  # deep-merged into the contact's
+    contact_removed: Sequence[str] = ()  # keys deleted from the contact's metadata
+
+
+Flow = Callable[[Call], Step | None]
+
+
+def audio_url(key: str) -> str:
+    """Return the public URL of a prompt, e.g. `ews_laos_registration/introduction-lao.mp3`."""
+    return f"{settings.SCFM_IVR_AUDIO_URL}/{key}"
+
+
+def gather(*prompts: str, preceded_by: Sequence[str] = ()) -> VoiceResponse:
+    """Play `preceded_by`, then the prompts inside a Gather.
+
+    No `action`: the provider posts the digits back to the document's URL, which is the webhook.
+    `actionOnEmptyResult` makes a timeout post back too (without Digits), so the flow re-prompts.
+    """
+    response = VoiceResponse()
+    for url in preceded_by:
+        response.play(url)
+    menu = response.gather(action_on_empty_result=True)
+    for url in prompts:
+        menu.play(url)
+    return response
+
+
+def play_and_continue(current_url: str, *prompts: str) -> VoiceResponse:
+    """Play the prompts, then fetch the webhook again for the dialog's next step."""
+    response = VoiceResponse()
+    for url in prompts:
+        response.play(url)
+    response.redirect(current_url)
+    return response
+
+
+def hangup() -> VoiceResponse:
+    response = VoiceResponse()
+    response.hangup()
+    return response
+
+
+def is_twiml_request(params: Mapping[str, str] | None) -> bool:
+    """Tell a TwiML fetch (first request, Redirect, Gather action) from a status callback.
+
+    Status callbacks carry `CallbackSource=call-progress-events` (Twilio, our simulator); a provider
+    that omits it still reports a final status (`completed`, `busy`, …), never a live one.
+    """
+    if params is None or params.get("CallbackSource"):
+        return False
+    return params.get("CallStatus") in TWIML_REQUEST_CALL_STATUSES
+
+
+def twiml_builder(flow: Flow) -> Callable[[PhoneCall, str, Mapping[str, str] | None], VoiceResponse]:
+    """Make a `TWIML_BUILDERS` entry of an IVR flow: run one step per TwiML request.
+
+    Anything else (status callbacks, a render without the request) answers an empty Response and
+    leaves the dialog where it is.
+    """
+
+    def build(phone_call: PhoneCall, current_url: str, params: Mapping[str, str] | None) -> VoiceResponse:
+        if not is_twiml_request(params):
+            return VoiceResponse()
+        return run_step(phone_call.pk, flow, digits=params.get("Digits"), current_url=current_url)
+
+    return build
+
+
+def run_step(phone_call_id: int, flow: Flow, *, digits: Any, current_url: str) -> VoiceResponse:
+    """Run one step of `flow` for the call in one transaction, and return its TwiML.
+
+    The call and its contact are locked first, so two requests for one call (a provider retry, a
+    duplicate Redirect) are served one after the other: the second sees the first one's state
+    instead of both moving from the same state. When no transition applies (e.g. `finished`) the
+    answer is an empty Response: valid TwiML that ends the call, where the reference sent no body.
+    """
+    with transaction.atomic():
+        phone_call = (
+            PhoneCall.objects.select_for_update()
+            .select_related("contact")
+            .only("metadata", "contact", "contact__metadata")
+            .get(pk=phone_call_id)
+        )
+        contact = phone_call.contact
+        metadata = _as_dict(phone_call.metadata)
+        call = Call(
+            status=str(metadata.get("status") or INITIAL_STATUS),
+            digits=digits,
+            metadata=metadata,
+            contact_metadata=_as_dict(contact.metadata),
+            current_url=current_url,
+            now=timezone.now(),
+        )
+        step = flow(call)
+        if step is None:
+            return VoiceResponse()
+        phone_call.metadata = deep_merge(metadata, {**step.call_data, "status": step.to or call.status})
+        phone_call.save(update_fields=["metadata", "updated_at"])
+        if step.contact_data or step.contact_removed:
+            contact_metadata = deep_merge(call.contact_metadata, dict(step.contact_data))
+            for key in step.contact_removed:
+                contact_metadata.pop(key, None)
+            contact.metadata = contact_metadata
+            contact.save(update_fields=["metadata", "updated_at"])
+        return step.response
+
+
+def _as_dict(value: Any) -> dict:
+    return dict(value) if isinstance(value, dict) else {}
