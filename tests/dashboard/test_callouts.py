@@ -216,6 +216,19 @@ def test_new_form_offers_translated_call_flows(admin_client):
     assert 'enctype="multipart/form-data"' in html
 
 
+def test_new_form_offers_the_ivr_call_flows_in_khmer(admin_client, admin_user):
+    admin_user.locale = "km"
+    admin_user.save(update_fields=["locale"])
+
+    html = admin_client.get(reverse("dashboard:callout_new")).content.decode()
+
+    assert 'value="CallFlowLogic::EWSLaosRegistration"' in html
+    assert "ការចុះឈ្មោះប្រព័ន្ធព្រមានជាមុននៅប្រទេសឡាវ" in html
+    assert 'value="CallFlowLogic::MamaInfoRegistration"' in html
+    assert "ការចុះឈ្មោះ Mama Info" in html
+    assert "CallFlowLogic::EWSRegistration" not in html
+
+
 def test_create_callout_with_settings_and_nested_metadata(admin_client, admin_user, account):
     response = admin_client.post(
         reverse("dashboard:callout_new"), form_data(audio_url="https://example.com/a.mp3")
