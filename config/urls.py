@@ -4,6 +4,8 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
+handler500 = "scfm.core.views.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("scfm.telephony.urls")),
