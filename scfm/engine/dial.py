@@ -87,6 +87,9 @@ class Dialer:
     _pool: ThreadPoolExecutor = field(init=False)
     _in_flight: dict[Future, ClaimedCall] = field(init=False, default_factory=dict)
     _next_due: datetime | None = field(init=False, default=None)
+    # Provider requests answered and recorded by this dialer (placed or refused): the engine
+    # reports it when it stops, which shows how several engines shared the work.
+    requests_recorded: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=self.max_in_flight, thread_name_prefix="dial")
@@ -157,6 +160,7 @@ class Dialer:
             else:
                 outcomes.append(future.result())
         record_outcomes(outcomes)
+        self.requests_recorded += len(outcomes)
         return True
 
     def drain(self) -> None:

@@ -76,4 +76,6 @@ class Engine:
         for thread in self.threads:
             thread.join()
         self.dialer.drain()
-        logger.info("Engine %s stopped", self.worker)
+        logger.info(
+            "Engine %s stopped after %d provider requests", self.worker, self.dialer.requests_recorded
+        )

@@ -1,6 +1,7 @@
 """Start SCFM's real processes (web, engine, simulator) against the test database, over loopback."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -88,13 +89,22 @@ class Stack:
         wait_for(f"{self.web_url}/api/schema")
         return self
 
-    def start_engine(self) -> subprocess.Popen:
-        return self.start_process("engine", "engine")
+    def start_engine(self, name: str = "engine") -> subprocess.Popen:
+        return self.start_process(name, "engine")
 
-    def kill_engine(self) -> None:
-        process = self.processes.pop("engine")
+    def kill_engine(self, name: str = "engine") -> None:
+        process = self.processes.pop(name)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
+
+    def stop_engine(self, name: str = "engine") -> int:
+        """Stop an engine as SIGTERM does; return how many provider requests it said it made."""
+        process = self.processes.pop(name)
+        process.terminate()
+        process.wait(timeout=30)
+        log = (self.logs / f"{name}.log").read_text(errors="replace")
+        reports = re.findall(r"stopped after (\d+) provider requests", log)
+        return int(reports[-1])  # the log file is appended to across runs: the last line is this one's
 
     def stop(self) -> None:
         for process in self.processes.values():

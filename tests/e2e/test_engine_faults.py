@@ -5,6 +5,7 @@ import time
 from collections import Counter
 
 import pytest
+from django.db import connection
 
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.calls.models import PhoneCall
@@ -105,6 +106,24 @@ def test_engine_killed_at_random_moments_dials_nothing_twice_and_loses_nothing(s
     assert participations.filter(answered=True).count() == 2000
     counts = Counter(PhoneCall.objects.filter(callout=callout).values_list("status", flat=True))
     assert set(counts) <= {"completed", "errored"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="engines share PostgreSQL only (SKIP LOCKED)")
+def test_three_engines_share_a_callout_and_one_dies_midway(stack, fast_account):
+    stack.configure_simulator(seed=9, time_scale=0, mix={"answered": 1})
+    callout = populate(fast_account, 2000, prefix="+8559762")
+    stack.start_engine("engine-2")
+    stack.start_engine("engine-3")
+    time.sleep(3.0)
+    stack.kill_engine()  # the first one, with calls claimed and requests on the wire
+
+    wait_until_settled(callout, seconds=240)
+    requests = {name: stack.stop_engine(name) for name in ("engine-2", "engine-3")}
+
+    assert_each_attempt_dialed_at_most_once(stack, callout)
+    assert CalloutParticipation.objects.filter(callout=callout, answered=True).count() == 2000
+    # Both survivors took part: the account's calls were shared out, not dialed by one of them.
+    assert all(count > 0 for count in requests.values()), requests
 
 
 def test_provider_errors_and_timeouts_cause_no_duplicates_and_are_retried(stack, fast_account):
