@@ -24,7 +24,9 @@ _ACCOUNT_REFERENCES = 0x5CF0001
 def _lock_account_references(account_id: int, function: str) -> None:
     if connection.vendor != "postgresql":
         return
-    assert connection.in_atomic_block, "the account reference lock is held until the transaction ends"
+    if not connection.in_atomic_block:
+        # In autocommit the lock would be released at once, protecting nothing.
+        raise RuntimeError("the account reference lock must be taken inside a transaction")
     with connection.cursor() as cursor:
         # The second key is an int4: larger ids wrap, which can only make two accounts share a lock.
         cursor.execute(f"SELECT {function}(%s, %s)", [_ACCOUNT_REFERENCES, account_id & 0x7FFFFFFF])
