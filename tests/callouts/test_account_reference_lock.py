@@ -15,6 +15,7 @@ from scfm.calls.models import PhoneCall
 from scfm.contacts.models import Contact
 from scfm.contacts.services import delete_contact
 from scfm.core.errors import ValidationFailed
+from scfm.core.locks import share_account_references
 from tests import factories
 
 pytestmark = [
@@ -164,3 +165,9 @@ def test_participations_have_no_foreign_key_constraints_and_lean_indexes():
         "participations_callout_msisdn_unique",
     }
     assert len(names) == 4
+
+
+def test_the_lock_outside_a_transaction_is_a_programming_error(account):
+    # In autocommit PostgreSQL would release it at once, protecting nothing.
+    with pytest.raises(RuntimeError):
+        share_account_references(account.pk)
