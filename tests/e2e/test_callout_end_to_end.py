@@ -2,6 +2,7 @@
 
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from scfm.accounts import permissions
 from scfm.callouts.models import CalloutParticipation
 from scfm.calls.models import PhoneCall
+from scfm.contacts.models import Contact
 from tests import factories
 
 pytestmark = pytest.mark.e2e
@@ -112,3 +114,39 @@ def test_every_participant_reaches_the_right_final_state(stack, simulated_accoun
     # The API tells the same story.
     response = api.get(f"/callouts/{callout['id']}/phone_calls", params={"q[status]": "completed"})
     assert response.headers["Total"] == "2"
+
+
+def test_pausing_stops_hand_overs_within_two_seconds_and_resuming_restarts_them(stack, simulated_account):
+    stack.configure_simulator(seed=2, time_scale=0, mix={"answered": 1})
+    api = api_client(stack, simulated_account)  # 1,200 calls a minute: one every 50 ms
+    for n in range(400):
+        Contact.objects.create(account=simulated_account, msisdn=f"+85597240{n:04d}", metadata={"p": "1"})
+    callout = api.post("/callouts", json={"call_flow_logic": "CallFlowLogic::HelloWorld"}).json()
+    population = api.post(
+        f"/callouts/{callout['id']}/batch_operations",
+        json={"parameters": {"contact_filter_params": {"metadata": {"p": "1"}}}},
+    ).json()
+    api.post(f"/batch_operations/{population['id']}/batch_operation_events", json={"event": "queue"})
+    calls = PhoneCall.objects.filter(callout_id=callout["id"])
+    wait_for(lambda: calls.count() == 400, seconds=30)
+    api.post(f"/callouts/{callout['id']}/callout_events", json={"event": "start"})
+    wait_for(lambda: calls.exclude(status="created").count() >= 40, seconds=30)
+
+    paused_at = datetime.now(UTC)
+    assert api.post(f"/callouts/{callout['id']}/callout_events", json={"event": "pause"}).status_code == 201
+    time.sleep(3)
+    accepted = [datetime.fromisoformat(entry["date_created"]) for entry in stack.simulator_calls()]
+    assert max(accepted) <= paused_at + timedelta(seconds=2)
+    left = calls.filter(status="created").count()
+    assert 0 < left <= 360
+
+    assert api.post(f"/callouts/{callout['id']}/callout_events", json={"event": "resume"}).status_code == 201
+    wait_for(lambda: calls.filter(status="created").count() < left, seconds=5)
+
+
+def wait_for(condition, *, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the condition was not met in time")
+        time.sleep(0.1)
