@@ -116,7 +116,7 @@ def test_every_participant_reaches_the_right_final_state(stack, simulated_accoun
     assert response.headers["Total"] == "2"
 
 
-def test_pausing_stops_hand_overs_within_two_seconds_and_resuming_restarts_them(stack, simulated_account):
+def test_start_dials_within_5_s_pause_stops_within_2_s_and_resume_restarts(stack, simulated_account):
     stack.configure_simulator(seed=2, time_scale=0, mix={"answered": 1})
     api = api_client(stack, simulated_account)  # 1,200 calls a minute: one every 50 ms
     for n in range(400):
@@ -129,6 +129,7 @@ def test_pausing_stops_hand_overs_within_two_seconds_and_resuming_restarts_them(
     api.post(f"/batch_operations/{population['id']}/batch_operation_events", json={"event": "queue"})
     calls = PhoneCall.objects.filter(callout_id=callout["id"])
     wait_for(lambda: calls.count() == 400, seconds=30)
+    started_at = datetime.now(UTC)
     api.post(f"/callouts/{callout['id']}/callout_events", json={"event": "start"})
     wait_for(lambda: calls.exclude(status="created").count() >= 40, seconds=30)
 
@@ -136,6 +137,7 @@ def test_pausing_stops_hand_overs_within_two_seconds_and_resuming_restarts_them(
     assert api.post(f"/callouts/{callout['id']}/callout_events", json={"event": "pause"}).status_code == 201
     time.sleep(3)
     accepted = [datetime.fromisoformat(entry["date_created"]) for entry in stack.simulator_calls()]
+    assert min(accepted) <= started_at + timedelta(seconds=5)  # the first call
     assert max(accepted) <= paused_at + timedelta(seconds=2)
     left = calls.filter(status="created").count()
     assert 0 < left <= 360
