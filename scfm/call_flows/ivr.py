@@ -29,6 +29,7 @@ INITIAL_STATUS = "answered"
 # call on Twilio, `in-progress` for Redirects, Gather actions and outbound calls.
 TWIML_REQUEST_CALL_STATUSES = frozenset({"ringing", "in-progress"})
 _LEADING_DIGITS = re.compile(r"\s*([0-9]+)")
+_MAX_CHOICE_DIGITS = 9
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ class Call:
     def pressed(self) -> int:
         """The number keyed in, read like Ruby's `to_i` as the reference does: 0 when there is none."""
         match = _LEADING_DIGITS.match(str(self.digits or ""))
-        return int(match.group(1)) if match else 0
+        if not match or len(match.group(1)) > _MAX_CHOICE_DIGITS:
+            return 0  # nothing pressed, or far more keys than any menu choice has
+        return int(match.group(1))
 
     @property
     def starts_over(self) -> bool:

@@ -31,6 +31,7 @@ INBOUND = "inbound"
 # Column sizes: a longer value would be a database error (a 500) on PostgreSQL.
 _MAX_LENGTHS = {"CallSid": 255, "Direction": 64, "CallStatus": 64}
 _MAX_MSISDN_LENGTH = 32
+_MAX_NUMERIC_DIGITS = 18
 _MAX_INTEGER = 2**31 - 1
 _DIGITS = re.compile(r"[0-9]+")
 _PHONE_NUMBER_LIKE = re.compile(r"\+?[0-9\s().-]*[0-9][0-9\s().-]*")
@@ -73,14 +74,17 @@ def clean_remote_phone_call_event_params(raw: Mapping[str, Any]) -> dict[str, An
     if call_duration not in (None, ""):
         if not isinstance(call_duration, str) or not _DIGITS.fullmatch(call_duration):
             raise BadRequest("CallDuration must be an integer")
-        if int(call_duration) > _MAX_INTEGER:
+        # Length first: Python refuses to convert strings of more than 4,300 digits.
+        if len(call_duration) > len(str(_MAX_INTEGER)) or int(call_duration) > _MAX_INTEGER:
             raise BadRequest("CallDuration is too large")
         details["CallDuration"] = int(call_duration)
 
     digits = raw.get("Digits")
     if digits is not None:
         # Blank Digits (a Gather that timed out) is stored as null, like the reference's coercion.
-        details["Digits"] = int(digits) if _DIGITS.fullmatch(digits) else (digits or None)
+        # Keys pressed are a number when they fit a 64-bit integer; longer ones are kept as typed.
+        is_number = _DIGITS.fullmatch(digits) and len(digits) <= _MAX_NUMERIC_DIGITS
+        details["Digits"] = int(digits) if is_number else (digits or None)
 
     # PostgreSQL rejects NUL in text and jsonb; refuse it here rather than fail on save.
     if any(isinstance(value, str) and "\x00" in value for value in details.values()):

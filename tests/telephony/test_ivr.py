@@ -101,6 +101,7 @@ def test_rendering_without_the_request_does_not_move_the_dialog(account):
         ("12#", 12, False),
         ("*", 0, True),
         ("*3", 0, True),
+        ("9" * 5000, 0, False),  # no menu has such a choice (and Python would refuse the int)
     ],
 )
 def test_digits_are_read_as_the_reference_reads_them(digits, pressed, starts_over):

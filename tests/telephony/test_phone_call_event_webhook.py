@@ -253,6 +253,7 @@ def test_missing_required_param_is_a_bad_request(provider, account, missing):
         {"CallDuration": "abc"},
         {"CallDuration": "-1"},
         {"CallDuration": "9" * 20},
+        {"CallDuration": "9" * 5000},  # more digits than Python converts to an int
         {"ApiVersion": "2008-08-01"},
         {"CallSid": "x" * 256},
         {"From": "+855\x00"},
@@ -263,6 +264,16 @@ def test_invalid_param_is_a_bad_request(provider, account, bad):
 
     assert response.status_code == 400
     assert response.json() == {"status": 400, "error": "Bad Request"}
+
+
+@pytest.mark.parametrize(
+    ("digits", "stored"), [("0123", 123), ("9" * 18, 10**18 - 1), ("9" * 5000, "9" * 5000)]
+)
+def test_digits_are_a_number_when_they_fit_64_bits_else_kept_as_typed(provider, account, digits, stored):
+    response = provider.post(inbound_params(Digits=digits))
+
+    assert response.status_code == 201
+    assert RemotePhoneCallEvent.objects.get().details["Digits"] == stored
 
 
 def test_call_sid_of_another_account_is_not_touched(provider, account, other_account):
