@@ -31,6 +31,9 @@ TRUE_WORDS = frozenset({"true", "1", "t", "yes", "on"})
 FALSE_WORDS = frozenset({"false", "0", "f", "no", "off", ""})
 
 _INTEGER = re.compile(r"\A[+-]?[0-9]+\Z")
+# Larger than any column holds (bigint: 19 digits). Python refuses to convert strings of more than
+# 4,300 digits, so longer numbers are not converted: they stand for this bound, with their sign.
+_BEYOND_ANY_COLUMN = 10**20
 _DECIMAL = re.compile(r"\A[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,3})?\Z")
 _DATE_ONLY = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _DATE_PREFIX = re.compile(DATE_PREFIX)
@@ -130,6 +133,13 @@ def _text(value: Any, key: str) -> str:
     return text
 
 
+def _integer(text: str) -> int:
+    """Convert a text `_INTEGER` matched; numbers beyond any column become ±_BEYOND_ANY_COLUMN."""
+    if len(text.lstrip("+-")) > len(str(_BEYOND_ANY_COLUMN)):
+        return -_BEYOND_ANY_COLUMN if text.startswith("-") else _BEYOND_ANY_COLUMN
+    return int(text)
+
+
 def _exact(model: type[models.Model], column: str, value: Any, key: str) -> list[Q]:
     """Match any of the comma-separated values (`status=queued,failed`)."""
     items = value if isinstance(value, list | tuple) else [value]
@@ -147,7 +157,7 @@ def _exact(model: type[models.Model], column: str, value: Any, key: str) -> list
             raise _Invalid(f"{key}: {bad[0]!r} is not a valid integer")
         low, high = BaseDatabaseOperations.integer_field_ranges[target.get_internal_type()]
         # A number the column cannot hold matches nothing; sending it would be a database error.
-        values: list[Any] = [n for n in map(int, texts) if low <= n <= high]
+        values: list[Any] = [n for n in map(_integer, texts) if low <= n <= high]
     else:
         values = texts
     return [Q(**{f"{column}__in": values})]
@@ -201,7 +211,7 @@ def _range(column: str, lookup: str, value: Any, key: str) -> list[Q]:
     if not _INTEGER.match(text):
         raise _Invalid(f"{key}: {text!r} is not a valid integer")
     # Django turns a bound outside the column's range into "all rows" or "no rows" itself.
-    return [Q(**{f"{column}__{lookup}": int(text)})]
+    return [Q(**{f"{column}__{lookup}": _integer(text)})]
 
 
 def _json(column: str, value: Any, key: str) -> list[JsonCondition]:

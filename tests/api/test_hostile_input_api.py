@@ -69,3 +69,26 @@ def test_event_of_the_wrong_type(api):
     response = api.post(f"/api/callouts/{callout.pk}/callout_events", {"event": ["start"]}, format="json")
     assert response.status_code == 422
     assert response.json() == {"errors": {"event": ["is not included in the list"]}}
+
+
+HUGE = "9" * 5000  # more digits than Python converts to an int
+
+
+@pytest.mark.parametrize(
+    ("query", "total"),
+    [
+        (f"q[duration_gt]={HUGE}", 0),
+        (f"q[duration_lt]={HUGE}", 1),
+        (f"q[duration_gt]=-{HUGE}", 1),
+        (f"q[callout_id]={HUGE}", 0),
+        (f"q[callout_id]={{callout}},{HUGE}", 1),
+        (f"page={HUGE}", 1),
+    ],
+)
+def test_numbers_with_thousands_of_digits_filter_like_any_out_of_range_number(api, query, total):
+    from tests import factories
+
+    call = factories.PhoneCallFactory(callout_participation__callout__account=api.account, duration=30)
+    response = api.get(f"/api/phone_calls?{query.replace('{callout}', str(call.callout_id))}")
+    assert response.status_code == 200
+    assert response["Total"] == str(total)
