@@ -17,6 +17,10 @@ from scfm.callouts.services import max_phone_calls
 from scfm.calls.models import PhoneCall
 from scfm.calls.states import RETRY_STATUSES, PhoneCallStatus
 
+# Settings are free JSON through the API: a client may store any number. A longer delay is not
+# a retry any more, and a date past the year 9999 would fail every webhook that schedules one.
+MAX_RETRY_DELAY_SECONDS = 7 * 24 * 60 * 60
+
 ACTIVE_STATUSES = (
     PhoneCallStatus.CREATED,
     PhoneCallStatus.QUEUED,
@@ -26,18 +30,20 @@ ACTIVE_STATUSES = (
 
 
 def retry_delay_seconds(account: Account, callout: Callout | None) -> int:
-    """Return the callout's `phone_call_retry_delay_seconds`, else the account's (default 900)."""
+    """Return the callout's `phone_call_retry_delay_seconds`, else the account's (default 900),
+    between 0 and MAX_RETRY_DELAY_SECONDS."""
     value = (
         callout.settings.get("phone_call_retry_delay_seconds")
         if callout and isinstance(callout.settings, dict)
         else None
     )
     try:
-        if value not in (None, ""):
-            return max(0, int(value))
+        delay = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
-        pass
-    return max(0, account.int_setting("phone_call_retry_delay_seconds"))
+        delay = None
+    if delay is None:
+        delay = account.int_setting("phone_call_retry_delay_seconds")
+    return max(0, min(delay, MAX_RETRY_DELAY_SECONDS))
 
 
 def schedule_retry(*, phone_call_id: int, status: str, now: datetime) -> None:

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from scfm.calls import retries
 from scfm.calls.models import PhoneCall
 from scfm.engine import reconcile, retry
 from scfm.telephony import provider
@@ -163,10 +164,21 @@ def test_callout_settings_override_attempts_but_never_beyond_ten(running_callout
     assert PhoneCall.objects.count() == 1
 
 
-def test_busy_callback_schedules_retry_after_the_configured_delay(running_callout):
+@pytest.mark.parametrize(
+    ("setting", "delay"),
+    [
+        (30, 30),
+        ("30", 30),
+        (-5, 0),
+        # Settings are free JSON through the API; years of delay would overflow the date.
+        (10**12, retries.MAX_RETRY_DELAY_SECONDS),
+        ("9" * 5000, 900),  # not a number Python converts: the account's delay
+    ],
+)
+def test_busy_callback_schedules_retry_after_the_configured_delay(running_callout, setting, delay):
     from scfm.calls.services import record_remote_phone_call_event
 
-    running_callout.settings = {"phone_call_retry_delay_seconds": 30}
+    running_callout.settings = {"phone_call_retry_delay_seconds": setting}
     running_callout.save()
     call = handed_over(running_callout, minutes_ago=1)
     now = timezone.now()
@@ -184,4 +196,4 @@ def test_busy_callback_schedules_retry_after_the_configured_delay(running_callou
     )
     call.refresh_from_db()
     assert call.status == "busy"
-    assert call.retry_at == now + datetime.timedelta(seconds=30)
+    assert call.retry_at == now + datetime.timedelta(seconds=delay)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from scfm.accounts import services
 from scfm.accounts.models import Account, PlatformProvider
 from scfm.accounts.settings import MAX_PHONE_CALLS_PER_PARTICIPATION, setting
+from scfm.calls.retries import MAX_RETRY_DELAY_SECONDS
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import admin_required
 from scfm.dashboard.keyvalues import dict_to_rows, rows_from_post, rows_to_dict
@@ -31,7 +32,7 @@ SETTING_FIELDS = {
         1,
         MAX_PHONE_CALLS_PER_PARTICIPATION,
     ),
-    "phone_call_retry_delay_seconds": (gettext_lazy("Seconds between attempts"), 0, 7 * 24 * 60 * 60),
+    "phone_call_retry_delay_seconds": (gettext_lazy("Seconds between attempts"), 0, MAX_RETRY_DELAY_SECONDS),
 }
 FIELD_LABELS = {
     "platform_provider_name": gettext_lazy("Provider"),
