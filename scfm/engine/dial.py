@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from threading import Event
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -35,6 +35,9 @@ CLAIM_LEASE = timedelta(seconds=60)
 # most, about one dial tick, so the pace stays even.
 MAX_CATCH_UP = timedelta(milliseconds=250)
 BUSY_BACKOFF = timedelta(seconds=2)
+# A queue limit beyond this means "no limit": settings are free JSON through the API, and a larger
+# rate would round the interval between calls down to zero (then divided by), stopping the loop.
+MAX_CALLS_PER_MINUTE = 60_000_000  # one a microsecond
 
 
 @dataclass(frozen=True)
@@ -111,13 +114,20 @@ class Dialer:
             capacity = self.free_capacity()
             if capacity == 0:
                 break
-            claim = _claim(
-                account_id=account_id,
-                callout_ids=callout_ids,
-                worker=self.worker,
-                now=now,
-                limit=min(capacity, self.max_claim),
-            )
+            try:
+                claim = _claim(
+                    account_id=account_id,
+                    callout_ids=callout_ids,
+                    worker=self.worker,
+                    now=now,
+                    limit=min(capacity, self.max_claim),
+                )
+            except (OperationalError, InterfaceError):
+                raise  # the database is out of reach, not this account: the loop pauses and retries
+            except Exception:
+                # One account's data (its settings are free JSON) must not stop everyone's calls.
+                logger.exception("Claiming calls of account %s failed; other accounts go on", account_id)
+                continue
             if claim.next_due is not None:
                 next_due = claim.next_due if next_due is None else min(next_due, claim.next_due)
             if claim.calls:
@@ -183,7 +193,7 @@ def _claim(*, account_id: int, callout_ids: list[int], worker: str, now: datetim
         account = Account.objects.select_for_update(skip_locked=True).filter(pk=account_id).first()
         if account is None:
             return Claim(calls=[])  # another engine is pacing this account right now
-        rate_per_minute = account.int_setting("phone_call_queue_limit")
+        rate_per_minute = min(account.int_setting("phone_call_queue_limit"), MAX_CALLS_PER_MINUTE)
         if rate_per_minute <= 0:
             return Claim(calls=[])
         interval = timedelta(seconds=60 / rate_per_minute)

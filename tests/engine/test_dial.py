@@ -72,6 +72,22 @@ def test_zero_rate_dials_nothing(running_callout, somleng_account):
     )
 
 
+@pytest.mark.parametrize("limit", [10**9, 10**30])
+def test_a_rate_beyond_reason_means_no_limit(running_callout, somleng_account, limit):
+    # Stored through the API (settings are free JSON); the interval between calls rounds to zero.
+    somleng_account.settings["phone_call_queue_limit"] = limit
+    somleng_account.save()
+    add_participants(running_callout, 5)
+    claimed = dial.claim_calls(
+        account_id=somleng_account.pk,
+        callout_ids=[running_callout.pk],
+        worker="w",
+        now=timezone.now(),
+        limit=10,
+    )
+    assert len(claimed) == 5
+
+
 def claim_one(callout):
     return dial.claim_calls(
         account_id=callout.account_id, callout_ids=[callout.pk], worker="w", now=timezone.now(), limit=1
@@ -277,3 +293,27 @@ def test_dialer_idles_until_the_next_call_is_due(running_callout, somleng_accoun
     finally:
         dialer.drain()
     assert len(fake_provider.placed) == 3
+
+
+def test_an_account_whose_claim_fails_does_not_stop_the_others(
+    running_callout, somleng_account, fake_provider, monkeypatch
+):
+    somleng_account.settings["phone_call_queue_limit"] = 60000
+    somleng_account.save()
+    other_callout = factories.CalloutFactory(account=factories.AccountFactory(), status="running")
+    add_participants(other_callout, 2)
+    add_participants(running_callout, 2)
+    real_claim = dial._claim
+
+    def claim(*, account_id, **kwargs):
+        if account_id == other_callout.account_id:
+            raise ZeroDivisionError("a setting nobody foresaw")
+        return real_claim(account_id=account_id, **kwargs)
+
+    monkeypatch.setattr(dial, "_claim", claim)
+    dialer = dial.Dialer(worker="w")
+    dialer.tick()
+    dialer.drain()
+
+    assert PhoneCall.objects.filter(callout=running_callout).exclude(status="created").count() == 2
+    assert PhoneCall.objects.filter(callout=other_callout, status="created").count() == 2
