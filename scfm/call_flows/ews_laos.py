@@ -153,8 +153,4 @@ TRANSITIONS = {
     "playing_conclusion": playing_conclusion,
 }
 
-
-def step(call: ivr.Call) -> ivr.Step | None:
-    """Answer one request of the dialog; None in `finished` (or an unknown state)."""
-    transition = TRANSITIONS.get(call.status)
-    return transition(call) if transition else None
+step = ivr.table_flow(TRANSITIONS)

@@ -70,6 +70,16 @@ class Step:
 Flow = Callable[[Call], Step | None]
 
 
+def table_flow(transitions: Mapping[str, Callable[[Call], Step]]) -> Flow:
+    """Make a flow of a table: each dialog state's transition; None in any other state (`finished`)."""
+
+    def step(call: Call) -> Step | None:
+        transition = transitions.get(call.status)
+        return transition(call) if transition else None
+
+    return step
+
+
 def audio_url(key: str) -> str:
     """Return the public URL of a prompt, e.g. `ews_laos_registration/introduction-lao.mp3`."""
     return f"{settings.SCFM_IVR_AUDIO_URL}/{key}"

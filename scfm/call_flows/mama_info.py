@@ -199,8 +199,4 @@ TRANSITIONS = {
     "playing_registration_successful": hang_up,
 }
 
-
-def step(call: ivr.Call) -> ivr.Step | None:
-    """Answer one request of the dialog; None in `finished` (or an unknown state)."""
-    transition = TRANSITIONS.get(call.status)
-    return transition(call) if transition else None
+step = ivr.table_flow(TRANSITIONS)
