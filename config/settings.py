@@ -143,7 +143,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["scfm.api.authentication.AccessTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["scfm.api.permissions.HasTokenPermission"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "scfm.api.params.DepthLimitedJSONParser",
         "scfm.api.params.NestedFormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

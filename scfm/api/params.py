@@ -11,9 +11,47 @@ from collections.abc import Iterable
 from urllib.parse import unquote_plus
 
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import FormParser
+from rest_framework.parsers import FormParser, JSONParser
 
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
+# Deeper parameters are refused (400), as Rack and Rails' JSON parser refuse them in the reference:
+# nothing SCFM stores needs more, and much deeper input would exhaust Python's recursion limit.
+MAX_NESTING = 100
+
+
+def too_deep() -> ParseError:
+    return ParseError(f"Parameters are nested more than {MAX_NESTING} levels deep")
+
+
+def nesting_depth(value) -> int:
+    """Return how deeply dicts and lists nest in `value` (without recursion), stopping past MAX_NESTING."""
+    deepest, pending = 0, [(value, 1)]
+    while pending and deepest <= MAX_NESTING:
+        node, depth = pending.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def loads_json(raw: bytes | str):
+    """Parse a JSON body; a malformed or too deeply nested one is a ParseError (400)."""
+    try:
+        # NaN and Infinity are refused as DRF's strict parser does: the database refuses them too.
+        data = json.loads(raw, parse_constant=_refuse_constant)
+    except RecursionError as error:
+        raise too_deep() from error
+    except ValueError as error:
+        raise ParseError("JSON parse error") from error
+    if nesting_depth(data) > MAX_NESTING:
+        raise too_deep()
+    return data
 
 
 def split_key(key: str) -> list[str]:
@@ -29,6 +67,8 @@ def parse_nested(pairs: Iterable[tuple[str, str]]) -> dict:
     result: dict = {}
     for key, value in pairs:
         parts = split_key(key)
+        if len(parts) > MAX_NESTING:
+            raise too_deep()
         node = result
         for index, part in enumerate(parts):
             is_last = index == len(parts) - 1
@@ -70,9 +110,13 @@ class NestedFormParser(FormParser):
     def parse(self, stream, media_type=None, parser_context=None):
         raw = stream.read() if stream is not None else b""
         if raw.lstrip().startswith(b"{"):
-            try:
-                return json.loads(raw)
-            except ValueError as error:
-                raise ParseError("JSON parse error") from error
+            return loads_json(raw)
         flat = super().parse(io.BytesIO(raw), media_type, parser_context)
         return parse_nested((key, value) for key, values in flat.lists() for value in values)
+
+
+class DepthLimitedJSONParser(JSONParser):
+    """DRF's JSON parser, refusing bodies nested more than MAX_NESTING levels deep (400)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return loads_json(stream.read() if stream is not None else b"")

@@ -5,6 +5,8 @@ Values stay strings, as the reference dashboard stores them; filters cast them (
 
 from django.utils.translation import gettext as _
 
+from scfm.api.params import MAX_NESTING
+
 
 def rows_from_post(post, prefix: str) -> list[tuple[str, str]]:
     """Return the submitted rows of the `prefix` editor: its `<prefix>-key` and `<prefix>-value` lists."""
@@ -21,7 +23,8 @@ def rows_to_dict(rows: list[tuple[str, str]]) -> tuple[dict, list[str]]:
         if not key and not value:
             continue  # an empty row left in the form
         parts = [part.strip() for part in key.split(":")]
-        if not key or any(not part for part in parts):
+        # Nested deeper than the API accepts: not a key anyone means (and too deep to store).
+        if not key or any(not part for part in parts) or len(parts) > MAX_NESTING:
             errors.append(_("Key “%(key)s” is not valid.") % {"key": key})
             continue
         node = result

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.db import models
+from rest_framework.exceptions import ParseError
 
 from scfm.api.params import nested_query_params
 from scfm.core.errors import ValidationFailed
@@ -61,6 +62,8 @@ def filtered(request, queryset: models.QuerySet, spec: FilterSpec) -> tuple[mode
     except ValidationFailed as error:
         messages = [message for field_messages in error.errors.values() for message in field_messages]
         return queryset.none(), "; ".join(messages)
+    except ParseError as error:  # parameters nested too deeply to be read
+        return queryset.none(), str(error.detail)
 
 
 def list_page(

@@ -92,3 +92,48 @@ def test_numbers_with_thousands_of_digits_filter_like_any_out_of_range_number(ap
     response = api.get(f"/api/phone_calls?{query.replace('{callout}', str(call.callout_id))}")
     assert response.status_code == 200
     assert response["Total"] == str(total)
+
+
+def nested_json(levels: int) -> str:
+    return '{"a":' * levels + "1" + "}" * levels
+
+
+BAD_REQUEST = {"status": 400, "error": "Bad Request"}
+
+
+@pytest.mark.parametrize("levels", [100, 5000, 200_000])  # the last ones exhaust Python's recursion
+def test_json_nested_deeper_than_rack_allows_is_a_bad_request(api, levels):
+    body = '{"msisdn": "+855972345677", "metadata": ' + nested_json(levels) + "}"
+    for content_type in ("application/json", "application/x-www-form-urlencoded"):  # curl -d '{…}'
+        response = api.generic("POST", "/api/contacts", body, content_type=content_type)
+        assert response.status_code == 400
+        assert response.json() == BAD_REQUEST
+    assert not Account.objects.get(pk=api.account.pk).contacts.exists()
+
+
+def test_json_nested_within_the_limit_is_stored(api):
+    body = '{"msisdn": "+855972345677", "metadata": ' + nested_json(90) + "}"
+    response = api.generic("POST", "/api/contacts", body, content_type="application/json")
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_json_constants_the_database_refuses_are_a_bad_request(api, constant):
+    body = '{"msisdn": "+855972345677", "metadata": {"a": ' + constant + "}}"
+    response = api.generic("POST", "/api/contacts", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == BAD_REQUEST
+
+
+@pytest.mark.parametrize("levels", [101, 3000])
+def test_bracket_parameters_nested_too_deeply_are_a_bad_request(api, levels):
+    brackets = "[a]" * levels
+    response = api.get(f"/api/contacts?q[metadata]{brackets}=1")
+    assert (response.status_code, response.json()) == (400, BAD_REQUEST)
+    response = api.generic(
+        "POST",
+        "/api/contacts",
+        f"msisdn=%2B855972345677&metadata{brackets}=1",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert (response.status_code, response.json()) == (400, BAD_REQUEST)

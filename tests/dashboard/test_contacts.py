@@ -46,6 +46,23 @@ def test_a_malformed_filter_is_reported_not_a_server_error(member_client, accoun
     assert "The filter is not valid" in response.content.decode()
 
 
+def test_a_filter_nested_too_deeply_is_reported_not_a_server_error(member_client, account):
+    factories.ContactFactory(account=account)
+    response = member_client.get("/dashboard/contacts?q[metadata]" + "[a]" * 3000 + "=1")
+    assert response.status_code == 200
+    assert "nested more than 100 levels deep" in response.content.decode()
+
+
+def test_a_metadata_key_nested_too_deeply_is_refused(member_client, account):
+    deep_key = ":".join(["a"] * 3000)  # would be a hash 3,000 levels deep
+    response = member_client.post(
+        "/dashboard/contacts/new",
+        {"msisdn": "+855972345679", "metadata-key": [deep_key], "metadata-value": ["1"]},
+    )
+    assert response.status_code == 422 and "is not valid" in response.content.decode()
+    assert not Contact.objects.filter(account=account).exists()
+
+
 def test_list_pages_use_a_fixed_number_of_queries(member_client, account, django_assert_max_num_queries):
     factories.ContactFactory.create_batch(40, account=account, metadata={"a": "b"})
     with django_assert_max_num_queries(5):  # session, user, count, page, (savepoint-free)

@@ -459,3 +459,8 @@ def test_delete_a_population_with_participations_is_refused(admin_client, callou
 
     assert BatchOperation.objects.filter(pk=item.pk).exists()
     assert "could not be deleted" in response.content.decode()
+
+
+def test_the_list_of_a_callout_id_beyond_any_id_is_just_empty(member_client, account):
+    response = member_client.get("/dashboard/batch_operations?q[callout_id]=" + "9" * 5000)
+    assert response.status_code == 200

@@ -19,7 +19,7 @@ from scfm.core.metadata import deep_merge
 from scfm.dashboard import filter_builder
 from scfm.dashboard.access import member_required
 from scfm.dashboard.labels import STATUS_LABELS
-from scfm.dashboard.lists import filter_params, list_page
+from scfm.dashboard.lists import list_page
 from scfm.filtering.specs import BATCH_OPERATION_FILTERS
 
 PREVIEW_SAMPLE_SIZE = 10
@@ -51,8 +51,8 @@ def population_list(request):
     populations = _populations(request).annotate(participations_count=_participations_count())
     page = list_page(request, populations, BATCH_OPERATION_FILTERS)
     callout = None
-    callout_id = filter_params(request).get("callout_id")
-    if isinstance(callout_id, str) and callout_id.isdigit():
+    callout_id = request.GET.get("q[callout_id]", "").strip()
+    if callout_id.isdigit() and len(callout_id) <= 18:  # an id, not a number beyond any id
         callout = _callouts(request).filter(pk=int(callout_id)).first()
     return render(
         request,
