@@ -23,17 +23,27 @@ def too_deep() -> ParseError:
     return ParseError(f"Parameters are nested more than {MAX_NESTING} levels deep")
 
 
-def nesting_depth(value) -> int:
-    """Return how deeply dicts and lists nest in `value` (without recursion), stopping past MAX_NESTING."""
-    deepest, pending = 0, [(value, 1)]
-    while pending and deepest <= MAX_NESTING:
+def check_body(data) -> None:
+    """Refuse a parsed body nested more than MAX_NESTING levels deep, or holding a NUL character
+    in a key or a string (PostgreSQL stores none in text or jsonb: it would be a 500). Walked
+    without recursion, stopping at the first problem."""
+    pending = [(data, 1)]
+    while pending:
         node, depth = pending.pop()
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if isinstance(node, str):
+            if "\x00" in node:
+                raise ParseError("Parameters must not contain NUL characters")
+            continue
+        children = list(node.items()) if isinstance(node, dict) else node if isinstance(node, list) else None
         if children is None:
             continue
-        deepest = max(deepest, depth)
-        pending.extend((child, depth + 1) for child in children)
-    return deepest
+        if depth > MAX_NESTING:
+            raise too_deep()
+        for child in children:
+            if isinstance(node, dict):
+                key, child = child
+                pending.append((key, depth))
+            pending.append((child, depth + 1))
 
 
 def _refuse_constant(name: str):
@@ -41,7 +51,7 @@ def _refuse_constant(name: str):
 
 
 def loads_json(raw: bytes | str):
-    """Parse a JSON body; a malformed or too deeply nested one is a ParseError (400)."""
+    """Parse a JSON body; a malformed one, or one `check_body` refuses, is a ParseError (400)."""
     try:
         # NaN and Infinity are refused as DRF's strict parser does: the database refuses them too.
         data = json.loads(raw, parse_constant=_refuse_constant)
@@ -49,8 +59,7 @@ def loads_json(raw: bytes | str):
         raise too_deep() from error
     except ValueError as error:
         raise ParseError("JSON parse error") from error
-    if nesting_depth(data) > MAX_NESTING:
-        raise too_deep()
+    check_body(data)
     return data
 
 
@@ -112,11 +121,13 @@ class NestedFormParser(FormParser):
         if raw.lstrip().startswith(b"{"):
             return loads_json(raw)
         flat = super().parse(io.BytesIO(raw), media_type, parser_context)
-        return parse_nested((key, value) for key, values in flat.lists() for value in values)
+        data = parse_nested((key, value) for key, values in flat.lists() for value in values)
+        check_body(data)
+        return data
 
 
 class DepthLimitedJSONParser(JSONParser):
-    """DRF's JSON parser, refusing bodies nested more than MAX_NESTING levels deep (400)."""
+    """DRF's JSON parser, also refusing what `check_body` refuses (400)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         return loads_json(stream.read() if stream is not None else b"")

@@ -137,3 +137,18 @@ def test_bracket_parameters_nested_too_deeply_are_a_bad_request(api, levels):
         content_type="application/x-www-form-urlencoded",
     )
     assert (response.status_code, response.json()) == (400, BAD_REQUEST)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", '{"msisdn": "+855972345677", "metadata": {"a": "x\\u0000y"}}'),
+        ("application/json", '{"msisdn": "+855972345677", "metadata": {"a\\u0000": "y"}}'),
+        ("application/x-www-form-urlencoded", "msisdn=%2B855972345677&metadata[a]=x%00y"),
+    ],
+)
+def test_a_nul_character_in_a_body_is_a_bad_request(api, content_type, body):
+    # PostgreSQL stores no NUL in text or jsonb: it was a database error (500) there.
+    response = api.generic("POST", "/api/contacts", body, content_type=content_type)
+    assert (response.status_code, response.json()) == (400, BAD_REQUEST)
+    assert not Account.objects.get(pk=api.account.pk).contacts.exists()

@@ -63,6 +63,18 @@ def test_a_metadata_key_nested_too_deeply_is_refused(member_client, account):
     assert not Contact.objects.filter(account=account).exists()
 
 
+@pytest.mark.parametrize(("key", "value"), [("name", "Da\x00ra"), ("na\x00me", "Dara")])
+def test_a_nul_character_in_metadata_is_refused_not_a_server_error(member_client, account, key, value):
+    # PostgreSQL stores no NUL in jsonb: it would be a database error.
+    response = member_client.post(
+        "/dashboard/contacts/new",
+        {"msisdn": "+855972345679", "metadata-key": [key], "metadata-value": [value]},
+    )
+    assert response.status_code == 422
+    assert "contains a character that cannot be stored" in response.content.decode()
+    assert not Contact.objects.filter(account=account).exists()
+
+
 def test_list_pages_use_a_fixed_number_of_queries(member_client, account, django_assert_max_num_queries):
     factories.ContactFactory.create_batch(40, account=account, metadata={"a": "b"})
     with django_assert_max_num_queries(5):  # session, user, count, page, (savepoint-free)
