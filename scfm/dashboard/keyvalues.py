@@ -22,11 +22,6 @@ def rows_to_dict(rows: list[tuple[str, str]]) -> tuple[dict, list[str]]:
     for key, value in rows:
         if not key and not value:
             continue  # an empty row left in the form
-        if "\x00" in key or "\x00" in value:  # PostgreSQL stores no NUL character in text or jsonb
-            errors.append(
-                _("“%(key)s” contains a character that cannot be stored.") % {"key": key.replace("\x00", "")}
-            )
-            continue
         parts = [part.strip() for part in key.split(":")]
         # Nested deeper than the API accepts: not a key anyone means (and too deep to store).
         if not key or any(not part for part in parts) or len(parts) > MAX_NESTING:

@@ -1,0 +1,29 @@
+"""Refuse request parameters holding a NUL character, once for the whole site."""
+
+from django.http import HttpResponse, JsonResponse
+
+_JSON_PREFIXES = ("/api/", "/twilio_webhooks/")
+
+
+def _has_nul(params) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in params.lists())
+
+
+class RejectNulCharactersMiddleware:
+    """Answer 400 to a query string or form body with a NUL character in a name or a value.
+
+    No phone number, email, token, filter or metadata ever holds one, and PostgreSQL stores none in
+    text or jsonb, so each would otherwise end as a database error (a 500) wherever it is saved or
+    compared. JSON bodies are checked by the API's parser (scfm.api.params.check_body).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        is_form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        if _has_nul(request.GET) or (request.method == "POST" and is_form and _has_nul(request.POST)):
+            if request.path.startswith(_JSON_PREFIXES):
+                return JsonResponse({"status": 400, "error": "Bad Request"}, status=400)
+            return HttpResponse("Request parameters must not contain NUL characters.", status=400)
+        return self.get_response(request)
