@@ -34,16 +34,16 @@ def check_body(data) -> None:
             if "\x00" in node:
                 raise ParseError("Parameters must not contain NUL characters")
             continue
-        children = list(node.items()) if isinstance(node, dict) else node if isinstance(node, list) else None
-        if children is None:
+        if isinstance(node, dict):
+            pending.extend((key, depth) for key in node)  # keys are strings, checked like values
+            children = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
             continue
         if depth > MAX_NESTING:
             raise too_deep()
-        for child in children:
-            if isinstance(node, dict):
-                key, child = child
-                pending.append((key, depth))
-            pending.append((child, depth + 1))
+        pending.extend((child, depth + 1) for child in children)
 
 
 def _refuse_constant(name: str):
