@@ -13,10 +13,9 @@ from urllib.parse import unquote_plus
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser
 
+from scfm.core.metadata import MAX_NESTING
+
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
-# Deeper parameters are refused (400), as Rack and Rails' JSON parser refuse them in the reference:
-# nothing SCFM stores needs more, and much deeper input would exhaust Python's recursion limit.
-MAX_NESTING = 100
 
 
 def too_deep() -> ParseError:

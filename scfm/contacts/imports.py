@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from scfm.accounts.models import Account
 from scfm.contacts.models import Contact
 from scfm.contacts.msisdn import is_plausible_msisdn, normalize_msisdn
+from scfm.core.metadata import MAX_NESTING
 
 PHONE_COLUMNS = ("msisdn", "phone_number", "phone number", "phone", "mobile", "telephone")
 # Columns of SCFM's own export that are not metadata, so an export re-imports as it is.
@@ -75,6 +76,8 @@ def parse_csv(content: bytes) -> ParsedImport:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ImportFileInvalid(_("The file is not UTF-8 text.")) from error
+    if "\x00" in text:  # a binary file that happens to decode; PostgreSQL stores no NUL either
+        raise ImportFileInvalid(_("The file is not UTF-8 text."))
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -92,6 +95,11 @@ def parse_csv(content: bytes) -> ParsedImport:
         for index, name in enumerate(header)
         if index != phone_index and name and name.lower() not in RESERVED_COLUMNS
     ]
+    if too_deep := next((name for _, name in metadata_columns if name.count(":") >= MAX_NESTING), None):
+        raise ImportFileInvalid(
+            _("The column “%(name)s” nests more than %(max)d levels deep.")
+            % {"name": f"{too_deep[:40]}…", "max": MAX_NESTING}
+        )
     parsed = ParsedImport(phone_column=header[phone_index], metadata_columns=[n for _, n in metadata_columns])
     seen: dict[str, int] = {}
     for line, cells in enumerate(reader, start=2):

@@ -3,6 +3,10 @@
 from typing import Any
 
 MERGE_MODES = ("merge", "deep_merge", "replace")
+# How deeply submitted hashes may nest (API bodies and parameters, dashboard `a:b` keys, CSV
+# columns): the limit Rack and Rails' JSON parser apply in the reference. Nothing SCFM stores needs
+# more, and much deeper input would exhaust Python's recursion limit (deep_merge, JSON encoding).
+MAX_NESTING = 100
 
 
 def deep_merge(existing: dict, new: dict) -> dict:

@@ -5,7 +5,7 @@ Values stay strings, as the reference dashboard stores them; filters cast them (
 
 from django.utils.translation import gettext as _
 
-from scfm.api.params import MAX_NESTING
+from scfm.core.metadata import MAX_NESTING
 
 
 def rows_from_post(post, prefix: str) -> list[tuple[str, str]]:

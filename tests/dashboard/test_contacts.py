@@ -200,6 +200,20 @@ def test_import_refuses_files_without_a_phone_column_or_not_text(member_client):
     assert member_client.post("/dashboard/contacts/import", {}).status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("msisdn,name\n+855972345601,Da\x00ra\n", "not UTF-8 text"),  # PostgreSQL stores no NUL
+        ("msisdn,na\x00me\n+855972345601,Dara\n", "not UTF-8 text"),
+        ("msisdn," + ":".join(["a"] * 3000) + "\n+855972345601,x\n", "nests more than 100 levels deep"),
+    ],
+)
+def test_import_refuses_what_cannot_be_stored(member_client, account, text, message):
+    response = member_client.post("/dashboard/contacts/import", {"file": csv_upload(text)})
+    assert response.status_code == 422 and message in response.content.decode()
+    assert not Contact.objects.filter(account=account).exists()
+
+
 def test_another_account_cannot_confirm_someone_elses_import(member_client, other_client, other_account):
     preview = member_client.post(
         "/dashboard/contacts/import", {"file": csv_upload("msisdn\n+855972345603\n")}
