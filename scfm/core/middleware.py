@@ -2,7 +2,7 @@
 
 from django.http import HttpResponse, JsonResponse
 
-_JSON_PREFIXES = ("/api/", "/twilio_webhooks/")
+from scfm.core.paths import is_machine_path
 
 
 def _has_nul(params) -> bool:
@@ -23,7 +23,7 @@ class RejectNulCharactersMiddleware:
     def __call__(self, request):
         is_form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
         if _has_nul(request.GET) or (request.method == "POST" and is_form and _has_nul(request.POST)):
-            if request.path.startswith(_JSON_PREFIXES):
+            if is_machine_path(request.path):
                 return JsonResponse({"status": 400, "error": "Bad Request"}, status=400)
             return HttpResponse("Request parameters must not contain NUL characters.", status=400)
         return self.get_response(request)

@@ -6,8 +6,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.views import defaults
 
-# Paths answered in JSON: the API and the provider webhooks (whose clients read the status only).
-_JSON_PREFIXES = ("/api/", "/twilio_webhooks/")
+from scfm.core.paths import is_machine_path
+
 RETRY_AFTER_SECONDS = 5
 
 
@@ -19,7 +19,7 @@ def server_error(request) -> HttpResponse:
     again shortly rather than shown a server fault. The API keeps the reference's error shape.
     """
     error = sys.exc_info()[1]
-    as_json = request.path.startswith(_JSON_PREFIXES)
+    as_json = is_machine_path(request.path)
     if isinstance(error, OperationalError | InterfaceError):
         if as_json:
             response = JsonResponse({"status": 503, "error": "Service Unavailable"}, status=503)

@@ -1,5 +1,7 @@
 from django.utils import translation
 
+from scfm.core.paths import is_machine_path
+
 
 class UserLanguageMiddleware:
     """Speak each signed-in user's chosen language; others get what their browser asks for.
@@ -11,7 +13,7 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/") or request.path.startswith("/twilio_webhooks/"):
+        if is_machine_path(request.path):
             return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
