@@ -11,8 +11,9 @@ from collections.abc import Iterable
 from urllib.parse import unquote_plus
 
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
+from scfm.core.errors import ValidationFailed
 from scfm.core.metadata import MAX_NESTING
 
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
@@ -22,27 +23,38 @@ def too_deep() -> ParseError:
     return ParseError(f"Parameters are nested more than {MAX_NESTING} levels deep")
 
 
+# A lone UTF-16 surrogate (`"\ud800"` in JSON) is no character: it cannot be encoded as UTF-8, so
+# a row holding one fails every later response that shows it. Paired surrogates (emoji written as
+# `"\ud83d\ude00"`) are decoded into one character by the JSON parser and never match.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+LONE_SURROGATE_MESSAGE = "is not valid Unicode text (it holds a lone UTF-16 surrogate)"
+
+
 def check_body(data) -> None:
-    """Refuse a parsed body nested more than MAX_NESTING levels deep, or holding a NUL character
-    in a key or a string (PostgreSQL stores none in text or jsonb: it would be a 500). Walked
-    without recursion, stopping at the first problem."""
-    pending = [(data, 1)]
+    """Refuse a parsed body nested more than MAX_NESTING levels deep (400), holding a NUL character
+    in a key or a string (400: PostgreSQL stores none in text or jsonb), or holding a lone UTF-16
+    surrogate (422 naming the top-level field it is under). Walked without recursion, stopping at
+    the first problem."""
+    pending = [(data, 1, "base")]
     while pending:
-        node, depth = pending.pop()
+        node, depth, field = pending.pop()
         if isinstance(node, str):
             if "\x00" in node:
                 raise ParseError("Parameters must not contain NUL characters")
+            if _LONE_SURROGATE.search(node):
+                raise ValidationFailed.single(field, LONE_SURROGATE_MESSAGE)
             continue
         if isinstance(node, dict):
-            pending.extend((key, depth) for key in node)  # keys are strings, checked like values
-            children = node.values()
+            # Keys are strings, checked like values; a top-level key names the field of its subtree.
+            pending.extend((key, depth, key if depth == 1 else field) for key in node)
+            children = [(child, key if depth == 1 else field) for key, child in node.items()]
         elif isinstance(node, list):
-            children = node
+            children = [(child, field) for child in node]
         else:
             continue
         if depth > MAX_NESTING:
             raise too_deep()
-        pending.extend((child, depth + 1) for child in children)
+        pending.extend((child, depth + 1, child_field) for child, child_field in children)
 
 
 def _refuse_constant(name: str):
@@ -130,3 +142,15 @@ class DepthLimitedJSONParser(JSONParser):
 
     def parse(self, stream, media_type=None, parser_context=None):
         return loads_json(stream.read() if stream is not None else b"")
+
+
+class NestedMultiPartParser(MultiPartParser):
+    """Parse `multipart/form-data` fields like form-encoded ones: nested by their brackets, checked
+    by `check_body`, returned as a plain dict. DRF would otherwise hand serializers a QueryDict, whose
+    JSON fields decode their text as JSON, past the checks above. No API resource takes a file."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        flat = super().parse(stream, media_type, parser_context).data
+        data = parse_nested((key, value) for key, values in flat.lists() for value in values)
+        check_body(data)
+        return data

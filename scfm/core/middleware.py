@@ -14,16 +14,21 @@ class RejectNulCharactersMiddleware:
 
     No phone number, email, token, filter or metadata ever holds one, and PostgreSQL stores none in
     text or jsonb, so each would otherwise end as a database error (a 500) wherever it is saved or
-    compared. JSON bodies are checked by the API's parser (scfm.api.params.check_body).
+    compared. JSON and multipart API bodies are checked by the API's parsers (scfm.api.params).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        is_form = request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+        machine = is_machine_path(request.path)
+        # A multipart API body is left to the API's parser, which checks it: parsing it here would
+        # consume the stream, and DRF would then take Django's QueryDict and skip that parser.
+        is_form = request.content_type == "application/x-www-form-urlencoded" or (
+            request.content_type == "multipart/form-data" and not machine
+        )
         if _has_nul(request.GET) or (request.method == "POST" and is_form and _has_nul(request.POST)):
-            if is_machine_path(request.path):
+            if machine:
                 return JsonResponse({"status": 400, "error": "Bad Request"}, status=400)
             return HttpResponse("Request parameters must not contain NUL characters.", status=400)
         return self.get_response(request)
