@@ -12,7 +12,7 @@ from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.callouts.states import CALLOUT_TRANSITIONS, available_events
 from scfm.calls.models import PhoneCall
 from scfm.contacts.models import Contact
-from scfm.contacts.msisdn import is_plausible_msisdn, normalize_msisdn
+from scfm.contacts.msisdn import EXTENSION_MESSAGE, has_extension, is_plausible_msisdn, normalize_msisdn
 from scfm.core.errors import ValidationFailed
 from scfm.core.locks import lock_account_references, share_account_references
 from scfm.core.metadata import merge_metadata
@@ -97,6 +97,9 @@ def fire_callout_event(*, callout: Callout, event: Any) -> Callout:
 def _participation_msisdn(raw: Any, errors: Errors) -> str | None:
     if raw is None or raw == "":
         errors.add("msisdn", "can't be blank")
+        return None
+    if has_extension(raw):
+        errors.add("msisdn", EXTENSION_MESSAGE)
         return None
     msisdn = normalize_msisdn(raw) if isinstance(raw, str | int) else ""
     if not is_plausible_msisdn(msisdn):

@@ -15,7 +15,7 @@ from scfm.calls.models import PhoneCall, RemotePhoneCallEvent
 from scfm.calls.retries import schedule_retry
 from scfm.calls.states import FINAL_STATUSES, RETRY_STATUSES, PhoneCallStatus, next_status, sources_for
 from scfm.contacts.models import Contact
-from scfm.contacts.msisdn import normalize_msisdn
+from scfm.contacts.msisdn import ascii_digits, normalize_msisdn
 from scfm.core.errors import BadRequest, DomainError
 from scfm.core.locks import share_account_references
 
@@ -98,7 +98,7 @@ def caller_msisdn(raw: str) -> str:
     Inbound calls from implausible numbers (short codes, `anonymous`, SIP URIs) still get a
     contact (DESIGN #13), so nothing here checks plausibility.
     """
-    raw = raw.strip()
+    raw = ascii_digits(raw.strip())
     return normalize_msisdn(raw) if _PHONE_NUMBER_LIKE.fullmatch(raw) else raw
 
 

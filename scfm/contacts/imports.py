@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from scfm.accounts.models import Account
 from scfm.contacts.models import Contact
-from scfm.contacts.msisdn import is_plausible_msisdn, normalize_msisdn
+from scfm.contacts.msisdn import has_extension, is_plausible_msisdn, normalize_msisdn
 from scfm.core.metadata import MAX_NESTING
 
 PHONE_COLUMNS = ("msisdn", "phone_number", "phone number", "phone", "mobile", "telephone")
@@ -117,6 +117,8 @@ def parse_csv(content: bytes) -> ParsedImport:
         row = ImportRow(line=line, msisdn=msisdn, metadata=metadata)
         if not raw:
             row.error = _("Phone number is missing.")
+        elif has_extension(raw):
+            row.error = _("“%(number)s” has an extension; only the number can be called.") % {"number": raw}
         elif not is_plausible_msisdn(msisdn):
             row.error = _("“%(number)s” is not a valid phone number.") % {"number": raw}
         elif msisdn in seen:

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from scfm.accounts.models import Account
 from scfm.contacts.models import Contact
-from scfm.contacts.msisdn import is_plausible_msisdn, normalize_msisdn
+from scfm.contacts.msisdn import EXTENSION_MESSAGE, has_extension, is_plausible_msisdn, normalize_msisdn
 from scfm.core.errors import BadRequest, ValidationFailed
 from scfm.core.locks import lock_account_references
 from scfm.core.metadata import MERGE_MODES, merge_metadata
@@ -27,6 +27,8 @@ def _validate_contact_input(
             errors.add("msisdn", "must be filled")
         elif not isinstance(raw, str | int):
             errors.add("msisdn", "must be a string")
+        elif has_extension(raw):
+            errors.add("msisdn", EXTENSION_MESSAGE)
         else:
             msisdn = normalize_msisdn(raw)
             if not is_plausible_msisdn(msisdn):
@@ -82,6 +84,8 @@ def upsert_contact(*, account: Account, data: dict[str, Any]) -> Contact:
     raw = data.get("msisdn")
     if raw is None or raw == "":
         raise BadRequest("msisdn is required")
+    if has_extension(raw):
+        raise ValidationFailed.single("msisdn", EXTENSION_MESSAGE)
     msisdn = normalize_msisdn(raw) if isinstance(raw, str | int) else ""
     if not is_plausible_msisdn(msisdn):
         raise ValidationFailed.single("msisdn", "is an invalid number")

@@ -57,6 +57,7 @@ SERVICE_MESSAGES = [
     gettext_noop("must be filled"),
     gettext_noop("must be unique"),
     gettext_noop("must exist"),
+    gettext_noop("must not have an extension"),
     gettext_noop("is not a valid role"),
     gettext_noop("cannot be changed once the population is queued"),
     gettext_noop("Cannot delete record because dependent callouts exist"),

@@ -251,3 +251,11 @@ def test_export_follows_the_current_filter_with_one_column_per_metadata_key(memb
     preview = member_client.post("/dashboard/contacts/import", {"file": csv_upload(text)})
     assert preview.context["existing"] == 1
     assert preview.context["parsed"].metadata_columns == ["gender", "loc:p"]
+
+
+def test_import_stores_any_script_as_ascii_and_refuses_extensions(member_client, account):
+    text = "msisdn,name\n+٨٥٥٩٧٢٣٤٥٦٠١,Dara\n+855972345602 ext. 5,Sok\n"
+    preview = member_client.post("/dashboard/contacts/import", {"file": csv_upload(text)})
+    content = preview.content.decode()
+    assert "+855972345601" in content
+    assert "has an extension" in content

@@ -215,6 +215,8 @@ def test_blank_required_param_is_a_bad_request(key):
         ("anonymous", "anonymous"),
         ("sip:alice@example.com", "sip:alice@example.com"),
         ("client:bob1", "client:bob1"),
+        ("+٨٥٥١٠٢٠٢١٠١", "+85510202101"),  # Arabic-Indic digits: the same caller as ASCII ones
+        ("+８５５１０２０２１０１", "+85510202101"),  # full-width
     ],
 )
 def test_caller_msisdn(raw, msisdn):
