@@ -53,18 +53,31 @@ def stack(transactional_db):
 
 @pytest.fixture
 def page_factory(chromium, stack):
-    """New browser pages on the stack's web server; each keeps its own session cookies."""
+    """New browser pages on the stack's web server; each keeps its own session cookies.
+
+    Whatever the Content-Security-Policy blocks on any page (an inline script or style, an asset
+    from elsewhere) fails the test: the browser reports it on the console.
+    """
     contexts = []
+    blocked: list[str] = []
 
     def new_page():
         context = chromium.new_context(base_url=stack.web_url, accept_downloads=True, locale="en-GB")
         context.set_default_timeout(15_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                blocked.append(message.text) if "Content Security Policy" in message.text else None
+            ),
+        )
+        return page
 
     yield new_page
     for context in contexts:
         context.close()
+    assert blocked == [], "the Content-Security-Policy blocked something"
 
 
 def screenshot(page, name: str) -> None:

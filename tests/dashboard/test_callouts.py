@@ -522,7 +522,7 @@ def test_summary_on_the_page_and_polled_while_running(admin_client, account):
     assert '<strong data-summary="completed">1</strong>' in page
     assert '<strong data-summary="busy">1</strong>' in page
     assert "50% of participants done" in page
-    assert 'class="segment-completed" style="width: 50.00%"' in page
+    assert 'class="segment-completed" data-percent="50.00"' in page
 
     partial = admin_client.get(summary_url, HTTP_HX_REQUEST="true")
     assert partial.status_code == 200

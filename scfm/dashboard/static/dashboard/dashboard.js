@@ -1,4 +1,4 @@
-// SCFM dashboard behaviour that needs a script: key/value rows, local times, confirmations.
+// SCFM dashboard behaviour that needs a script: key/value rows, local times, chart widths, confirmations.
 (function () {
   "use strict";
 
@@ -54,6 +54,15 @@
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { localizeTimes(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { localizeTimes(event.target); });
+  // The Content-Security-Policy refuses style attributes in markup; a width set from a script is allowed.
+  function sizeSegments(root) {
+    root.querySelectorAll("[data-percent]").forEach(function (node) {
+      node.style.width = node.getAttribute("data-percent") + "%";
+    });
+  }
+
+  function enhance(root) { localizeTimes(root); sizeSegments(root); }
+
+  document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
 })();
