@@ -2,7 +2,7 @@
 
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from scfm.api.access_tokens import AccessTokenViewSet
 from scfm.api.accounts import AccountViewSet, CurrentAccountViewSet
@@ -52,7 +52,13 @@ urlpatterns = [
     ),
     path(
         "api/docs",
-        SpectacularSwaggerView.as_view(url_name="schema", authentication_classes=[], permission_classes=[]),
+        # The split view loads its start-up script by URL, which the Content-Security-Policy allows.
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema",
+            template_name="api/swagger_ui.html",
+            authentication_classes=[],
+            permission_classes=[],
+        ),
         name="api-docs",
     ),
     *resource("accounts", AccountViewSet),
