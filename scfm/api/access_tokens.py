@@ -36,6 +36,7 @@ class AccessTokenViewSet(ResourceViewSet):
     output_serializer_class = AccessTokenOutput
     input_serializer_class = AccessTokenInput
     filter_spec = ACCESS_TOKEN_FILTERS
+    sortable_columns = ("id", "created_at", "updated_at")
 
     def get_base_queryset(self):
         return AccessToken.objects.filter(resource_owner=specified_or_current_account(self))

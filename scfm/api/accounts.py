@@ -83,6 +83,17 @@ class AccountViewSet(ResourceViewSet):
     output_serializer_class = AccountOutput
     input_serializer_class = AccountInput
     filter_spec = ACCOUNT_FILTERS
+    sortable_columns = (
+        "id",
+        "created_at",
+        "updated_at",
+        "platform_provider_name",
+        "twilio_account_sid",
+        "somleng_account_sid",
+        "somleng_api_host",
+        "somleng_api_base_url",
+        "call_flow_logic",
+    )
 
     def get_base_queryset(self):
         return with_counts(Account.objects.all())

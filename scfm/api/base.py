@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from scfm.api.errors import flatten_errors
 from scfm.api.pagination import paginate
 from scfm.api.params import nested_query_params
-from scfm.api.sorting import apply_sort
+from scfm.api.sorting import apply_sort, check_sortable_columns
 from scfm.core.errors import BadRequest, ValidationFailed
 from scfm.filtering.compiler import FilterSpec, apply_filters
 
@@ -27,7 +27,13 @@ class ResourceViewSet(viewsets.ViewSet):
     output_serializer_class: type
     input_serializer_class: type | None = None
     filter_spec: FilterSpec
+    # Public output columns a list may be sorted by (`sort=-id,created_at`); never a secret one.
+    sortable_columns: tuple[str, ...] = ("id", "created_at", "updated_at")
     lookup_url_kwarg = "pk"
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        check_sortable_columns(cls.__name__, cls.sortable_columns)
 
     @property
     def account(self):
@@ -68,7 +74,9 @@ class ResourceViewSet(viewsets.ViewSet):
             nested_query_params(request.META.get("QUERY_STRING", "")).get("q"),
             self.filter_spec,
         )
-        items, headers = paginate(request, apply_sort(queryset, request.query_params.get("sort")))
+        items, headers = paginate(
+            request, apply_sort(queryset, request.query_params.get("sort"), self.sortable_columns)
+        )
         return Response(self.output_serializer_class(items, many=True).data, headers=headers)
 
     def retrieve(self, request, *args, **kwargs):

@@ -49,6 +49,7 @@ class BatchOperationViewSet(ResourceViewSet):
     output_serializer_class = BatchOperationOutput
     input_serializer_class = BatchOperationInput
     filter_spec = BATCH_OPERATION_FILTERS
+    sortable_columns = ("id", "created_at", "updated_at", "callout_id", "account_id", "status", "type")
 
     def get_base_queryset(self):
         operations = BatchOperation.objects.for_account(self.account)

@@ -45,6 +45,18 @@ class CalloutParticipationViewSet(ResourceViewSet):
     output_serializer_class = CalloutParticipationOutput
     input_serializer_class = CalloutParticipationInput
     filter_spec = CALLOUT_PARTICIPATION_FILTERS
+    sortable_columns = (
+        "id",
+        "created_at",
+        "updated_at",
+        "callout_id",
+        "contact_id",
+        "callout_population_id",
+        "msisdn",
+        "call_flow_logic",
+        "answered",
+        "phone_calls_count",
+    )
 
     def get_base_queryset(self):
         participations = CalloutParticipation.objects.for_account(self.account)

@@ -51,6 +51,16 @@ class CalloutViewSet(ResourceViewSet):
     output_serializer_class = CalloutOutput
     input_serializer_class = CalloutInput
     filter_spec = CALLOUT_FILTERS
+    sortable_columns = (
+        "id",
+        "created_at",
+        "updated_at",
+        "status",
+        "call_flow_logic",
+        "audio_url",
+        "account_id",
+        "created_by_id",
+    )
 
     def get_base_queryset(self):
         callouts = Callout.objects.for_account(self.account)

@@ -31,6 +31,7 @@ class ContactViewSet(ResourceViewSet):
     output_serializer_class = ContactOutput
     input_serializer_class = ContactInput
     filter_spec = CONTACT_FILTERS
+    sortable_columns = ("id", "created_at", "updated_at", "msisdn", "account_id")
 
     def get_base_queryset(self):
         contacts = Contact.objects.for_account(self.account)

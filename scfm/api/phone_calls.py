@@ -50,6 +50,26 @@ class PhoneCallViewSet(ResourceViewSet):
     resource = "phone_calls"
     output_serializer_class = PhoneCallOutput
     filter_spec = PHONE_CALL_FILTERS
+    sortable_columns = (
+        "id",
+        "created_at",
+        "updated_at",
+        "status",
+        "msisdn",
+        "duration",
+        "callout_id",
+        "callout_participation_id",
+        "contact_id",
+        "account_id",
+        "remote_call_id",
+        "remote_status",
+        "remote_direction",
+        "remote_error_message",
+        "remotely_queued_at",
+        "remote_status_fetch_queued_at",
+        "call_flow_logic",
+        "lock_version",
+    )
 
     def get_base_queryset(self):
         calls = PhoneCall.objects.for_account(self.account)

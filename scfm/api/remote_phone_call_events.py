@@ -49,6 +49,16 @@ class RemotePhoneCallEventViewSet(ResourceViewSet):
     output_serializer_class = RemotePhoneCallEventOutput
     input_serializer_class = RemotePhoneCallEventInput
     filter_spec = REMOTE_PHONE_CALL_EVENT_FILTERS
+    sortable_columns = (
+        "id",
+        "created_at",
+        "updated_at",
+        "phone_call_id",
+        "remote_call_id",
+        "remote_direction",
+        "call_flow_logic",
+        "call_duration",
+    )
 
     PARENTS = (
         ("phone_call_id", PhoneCall, "phone_call"),

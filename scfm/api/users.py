@@ -37,6 +37,7 @@ class UserViewSet(ResourceViewSet):
     output_serializer_class = UserOutput
     input_serializer_class = UserInput
     filter_spec = USER_FILTERS
+    sortable_columns = ("id", "created_at", "updated_at", "email", "locale", "account_id")
 
     def get_base_queryset(self):
         return User.objects.for_account(specified_or_current_account(self))
