@@ -4,7 +4,9 @@ import secrets
 from typing import Any
 
 from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
+from django.core.validators import EmailValidator
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -113,11 +115,36 @@ def _check_permission_names(names: Any) -> list[str]:
 
 
 def _check_grantable(mask: int, granted_by: AccessToken | None) -> None:
-    """A token may only hand on permissions it holds itself; super admins may grant any."""
-    if granted_by is None or granted_by.resource_owner.is_super_admin:
+    """Refuse permissions the granting token does not hold itself, whatever its account.
+
+    Super admins are no exception: their tokens act on every account, so an exemption would let a
+    token holding only `access_tokens_write` mint one holding everything. The bootstrap token holds
+    every permission, so it can still grant anything.
+    """
+    if granted_by is None:
         return
-    if mask & ~granted_by.permissions:
+    if not permissions.holds_all(granted_by.permissions, mask):
         raise ValidationFailed.single("permissions", "cannot exceed the permissions of the granting token")
+
+
+def _check_not_outranked(access_token: AccessToken, acting_token: AccessToken | None) -> None:
+    """Refuse to let a token change or delete a token holding permissions it lacks.
+
+    Otherwise a weaker token could rewrite a stronger one's metadata (which integrations may trust)
+    or revoke it, acting beyond its own permissions.
+    """
+    if acting_token is None:
+        return
+    if not permissions.holds_all(acting_token.permissions, access_token.permissions):
+        raise ValidationFailed.single(
+            "base", "cannot modify an access token holding permissions the requesting token lacks"
+        )
+
+
+def can_reveal_access_token(token_permissions: int, reader: AccessToken | None) -> bool:
+    """Whether `reader` may see the secret of a token holding `token_permissions`: only if it holds
+    them all, since whoever has the secret has those permissions."""
+    return reader is None or permissions.holds_all(reader.permissions, token_permissions)
 
 
 @transaction.atomic
@@ -139,6 +166,7 @@ def create_access_token(
 def update_access_token(
     *, access_token: AccessToken, data: dict[str, Any], granted_by: AccessToken | None = None
 ) -> AccessToken:
+    _check_not_outranked(access_token, granted_by)
     fields = ["updated_at"]
     if "permissions" in data:
         mask = permissions.names_to_mask(_check_permission_names(data["permissions"]))
@@ -156,17 +184,40 @@ def update_access_token(
 
 
 @transaction.atomic
-def delete_access_token(*, access_token: AccessToken, destroyer: Account | None) -> None:
-    """Delete a token; through the API only its creator or a super admin may (reference rule)."""
+def delete_access_token(
+    *, access_token: AccessToken, destroyer: Account | None, acting_token: AccessToken | None = None
+) -> None:
+    """Delete a token; through the API only its creator or a super admin may (reference rule), and
+    only with a token holding every permission of the one deleted."""
     if destroyer is not None and not destroyer.is_super_admin and destroyer.pk != access_token.created_by_id:
         raise ValidationFailed.single("base", "Cannot delete record because the destroyer is not the creator")
+    _check_not_outranked(access_token, acting_token)
     access_token.delete()
+
+
+# No host-only domains such as `localhost`: invitations and password resets must reach a real mailbox.
+_email_validator = EmailValidator(allowlist=[])
+
+
+def is_valid_email(email: str) -> bool:
+    """Whether `email` is an address mail can be sent to.
+
+    EmailValidator accepts quoted local parts holding control characters (`"\x01"@example.com`),
+    which end up in mail headers, so anything unprintable or any whitespace is refused first.
+    """
+    if not email.isprintable() or any(char.isspace() for char in email):
+        return False
+    try:
+        _email_validator(email)
+    except DjangoValidationError:
+        return False
+    return True
 
 
 def _validate_user_fields(user: User, password: str | None, errors: Errors) -> None:
     if not user.email:
         errors.add("email", "can't be blank")
-    elif "@" not in user.email or any(char.isspace() for char in user.email) or user.email.count("@") != 1:
+    elif not is_valid_email(user.email):
         errors.add("email", "is invalid")
     elif User.objects.exclude(pk=user.pk).filter(email__iexact=user.email).exists():
         errors.add("email", "has already been taken")
@@ -183,8 +234,33 @@ def _validate_user_fields(user: User, password: str | None, errors: Errors) -> N
         errors.add("metadata", "is invalid")
 
 
+def _check_may_grant_sign_in(
+    user: User, acting_token: AccessToken | None, *, role: str | None = None
+) -> None:
+    """Refuse to let a token give anyone a way to sign in as `user` unless it holds all `user` can do.
+
+    Creating a user, setting their email or password, or emailing them an invitation (whose link sets
+    a password) all hand out that user's dashboard role; a token must not reach more through a user
+    than it holds itself. `role` is the role a new user will get.
+    """
+    if acting_token is None:
+        return
+    if user.is_staff or user.is_superuser:
+        # /admin/ reaches every account and edits roles and staff flags: more than any token holds.
+        raise ValidationFailed.single(
+            "base", "cannot change the sign-in of a user with access to the admin site through the API"
+        )
+    role = role or user.role
+    if not permissions.holds_all(acting_token.permissions, permissions.role_permissions_mask(role)):
+        raise ValidationFailed.single(
+            "base",
+            f"cannot exceed the permissions of the requesting token: a dashboard {role} "
+            "holds permissions this token lacks",
+        )
+
+
 @transaction.atomic
-def create_user(*, account: Account, data: dict[str, Any]) -> User:
+def create_user(*, account: Account, data: dict[str, Any], acting_token: AccessToken | None = None) -> User:
     email = (blank_to_none(data.get("email")) or "").lower()
     password = data.get("password")
     user = User(account=account, email=email, metadata={}, locale=data.get("locale") or "en")
@@ -197,16 +273,22 @@ def create_user(*, account: Account, data: dict[str, Any]) -> User:
     errors.raise_if_any()
     # The first user of an account administers it.
     user.role = UserRole.MEMBER if account.users.filter(role=UserRole.ADMIN).exists() else UserRole.ADMIN
+    _check_may_grant_sign_in(user, acting_token)
     user.set_password(password)
     user.save()
     return user
 
 
 @transaction.atomic
-def update_user(*, user: User, data: dict[str, Any]) -> User:
+def update_user(*, user: User, data: dict[str, Any], acting_token: AccessToken | None = None) -> User:
+    """Update a user; their email and password only with a token holding all their role can do
+    (the email receives password-reset links), their metadata and locale with any."""
     password = data.get("password") if data.get("password") not in (None, "") else None
+    email = (blank_to_none(data["email"]) or "").lower() if "email" in data else user.email
+    if password is not None or email != (user.email or "").lower():
+        _check_may_grant_sign_in(user, acting_token)
     if "email" in data:
-        user.email = (blank_to_none(data["email"]) or "").lower()
+        user.email = email
     if "locale" in data:
         user.locale = data["locale"]
     if "metadata" in data:
@@ -234,8 +316,14 @@ def invitation_url(token: str) -> str:
 
 
 @transaction.atomic
-def invite_user(*, user: User, invited_by: User | None = None) -> User:
-    """Issue a fresh invitation token and email the accept link after the commit."""
+def invite_user(
+    *, user: User, invited_by: User | None = None, acting_token: AccessToken | None = None
+) -> User:
+    """Issue a fresh invitation token and email the accept link after the commit.
+
+    The link lets whoever reads that mailbox set the user's password, hence the token check.
+    """
+    _check_may_grant_sign_in(user, acting_token)
     user.invitation_token = secrets.token_urlsafe(32)
     user.invitation_sent_at = timezone.now()
     user.invited_by = invited_by

@@ -23,3 +23,13 @@ def specified_or_current_account(view) -> Account:
         return get_object_or_404(Account, pk=int(account_id))
     except (TypeError, ValueError):
         return get_object_or_404(Account, pk=0)
+
+
+def location_in_account(view, instance, account_id: int) -> str:
+    """Return the member URL of `instance`, naming its account when it is not the caller's.
+
+    A super admin's record of another account is only found with `account_id`; without it the
+    `Location` of a record created with `account_id` would answer 404.
+    """
+    url = f"/api/{view.resource}/{instance.pk}"
+    return url if account_id == view.account.pk else f"{url}?account_id={account_id}"

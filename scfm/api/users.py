@@ -5,7 +5,7 @@ from scfm.accounts.models import User
 from scfm.api.base import ResourceViewSet
 from scfm.api.fields import HashField, IdField, MergeModeField, OneOfField, StringField, TimestampField
 from scfm.api.schema import documented
-from scfm.api.tenancy import specified_or_current_account
+from scfm.api.tenancy import location_in_account, specified_or_current_account
 from scfm.core.errors import ValidationFailed
 from scfm.filtering.specs import USER_FILTERS
 
@@ -42,13 +42,20 @@ class UserViewSet(ResourceViewSet):
     def get_base_queryset(self):
         return User.objects.for_account(specified_or_current_account(self))
 
+    def location(self, instance) -> str:
+        return location_in_account(self, instance, instance.account_id)
+
     def create(self, request, *args, **kwargs):
         return self.created(
-            services.create_user(account=specified_or_current_account(self), data=self.input())
+            services.create_user(
+                account=specified_or_current_account(self), data=self.input(), acting_token=self.access_token
+            )
         )
 
     def update(self, request, *args, **kwargs):
-        return self.updated(services.update_user(user=self.get_object(), data=self.input()))
+        return self.updated(
+            services.update_user(user=self.get_object(), data=self.input(), acting_token=self.access_token)
+        )
 
     def destroy(self, request, *args, **kwargs):
         services.delete_user(user=self.get_object())
@@ -75,4 +82,4 @@ class UserEventViewSet(ResourceViewSet):
         user = self.get_object()
         if self.input().get("event") != "invite":
             raise ValidationFailed.single("event", "is not included in the list")
-        return self.created(services.invite_user(user=user))
+        return self.created(services.invite_user(user=user, acting_token=self.access_token))

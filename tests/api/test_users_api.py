@@ -99,3 +99,28 @@ def test_super_admin_creates_and_lists_users_of_another_account(super_admin_api,
     assert response.json()["account_id"] == account.pk
     listing = super_admin_api.get(f"/api/accounts/{account.pk}/users")
     assert [item["id"] for item in listing.json()] == [response.json()["id"]]
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "user@",  # no domain
+        "user@localhost",  # no mail reaches a host-only domain
+        "user@example",
+        "@example.com",
+        "user\x01@example.com",
+        '"\x01"@example.com',  # a quoted local part EmailValidator alone would accept
+        "user@exa\x7fmple.com",
+        "us er@example.com",
+        "user@exam\nple.com",
+        "a@b@example.com",
+    ],
+)
+def test_an_invalid_email_is_refused(api, email):
+    created = api.post("/api/users", {"email": email, "password": "secret123"}, format="json")
+    user = factories.UserFactory(account=api.account)
+    updated = api.patch(f"/api/users/{user.pk}", {"email": email}, format="json")
+
+    assert created.status_code == updated.status_code == 422
+    assert created.json() == updated.json() == {"errors": {"email": ["is invalid"]}}
+    assert User.objects.count() == 1

@@ -263,3 +263,12 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, member_user):
         assert response.status_code == 302 and response.url.startswith("/users/sign_in")
     response = client.post(url("user_delete", member_user))
     assert response.status_code == 302 and response.url.startswith("/users/sign_in")
+
+
+@pytest.mark.parametrize("email", ["new\x01@example.com", '"\x07"@example.com', "new@", "new@localhost"])
+def test_invite_refuses_an_email_mail_cannot_safely_reach(admin_client, email):
+    response = admin_client.post(INVITE, {"email": email, "role": "member"})
+
+    assert response.status_code == 422 and "is invalid" in response.content.decode()
+    assert not User.objects.exclude(email="admin@example.com").exists()
+    assert len(mail.outbox) == 0
