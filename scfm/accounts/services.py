@@ -241,14 +241,15 @@ def _check_may_grant_sign_in(
 
     Creating a user, setting their email or password, or emailing them an invitation (whose link sets
     a password) all hand out that user's dashboard role; a token must not reach more through a user
-    than it holds itself. `role` is the role a new user will get.
+    than it holds itself. Removing a user is held to the same rule, as for tokens: a weaker token
+    does not remove an account's admins. `role` is the role a new user will get.
     """
     if acting_token is None:
         return
     if user.is_staff or user.is_superuser:
         # /admin/ reaches every account and edits roles and staff flags: more than any token holds.
         raise ValidationFailed.single(
-            "base", "cannot change the sign-in of a user with access to the admin site through the API"
+            "base", "cannot change or remove a user with access to the admin site through the API"
         )
     role = role or user.role
     if not permissions.holds_all(acting_token.permissions, permissions.role_permissions_mask(role)):
@@ -303,9 +304,10 @@ def update_user(*, user: User, data: dict[str, Any], acting_token: AccessToken |
 
 
 @transaction.atomic
-def delete_user(*, user: User) -> None:
+def delete_user(*, user: User, acting_token: AccessToken | None = None) -> None:
     from scfm.callouts.models import Callout  # callouts depend on accounts, not the other way
 
+    _check_may_grant_sign_in(user, acting_token)
     if Callout.objects.filter(created_by=user).exists():
         raise ValidationFailed.single("base", "Cannot delete record because dependent callouts exist")
     user.delete()

@@ -58,7 +58,7 @@ class UserViewSet(ResourceViewSet):
         )
 
     def destroy(self, request, *args, **kwargs):
-        services.delete_user(user=self.get_object())
+        services.delete_user(user=self.get_object(), acting_token=self.access_token)
         return self.destroyed()
 
 

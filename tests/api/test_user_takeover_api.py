@@ -185,11 +185,20 @@ def test_staff_users_sign_in_is_out_of_the_apis_reach(api, account):
 
     assert response.status_code == 422
     assert response.json() == {
-        "errors": {
-            "base": ["cannot change the sign-in of a user with access to the admin site through the API"]
-        }
+        "errors": {"base": ["cannot change or remove a user with access to the admin site through the API"]}
     }
     assert api.patch(f"/api/users/{staff.pk}", {"metadata": {"a": 1}}, format="json").status_code == 204
+    assert api.delete(f"/api/users/{staff.pk}").status_code == 422
+
+
+def test_a_token_removes_only_users_it_outranks(account, member):
+    admin = User.objects.get(email="admin@example.com")
+    refused_as(member_level(account).delete(f"/api/users/{admin.pk}"), "admin")
+    refused_as(users_only(account).delete(f"/api/users/{member.pk}"), "member")
+    assert User.objects.filter(pk__in=[admin.pk, member.pk]).count() == 2
+
+    assert member_level(account).delete(f"/api/users/{member.pk}").status_code == 204
+    assert not User.objects.filter(pk=member.pk).exists()
 
 
 def test_a_super_admin_token_cannot_plant_an_admin_in_another_account(account):
