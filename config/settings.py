@@ -193,6 +193,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Bodies are documented as JSON, the API's format: form and multipart bodies are accepted for
+    # curl's sake (same fields, bracketed keys), but cannot carry the JSON types (null, numbers).
+    "PARSER_WHITELIST": ["scfm.api.params.DepthLimitedJSONParser"],
+    # The provider webhooks are plain Django views: documented by hand (scfm.api.schema).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "scfm.api.schema.document_provider_webhooks",
+    ],
 }
 
 # The built-in provider simulator (`scfm simulator`), which `make run` wires the first account to.

@@ -56,7 +56,7 @@ class ResourceViewSet(viewsets.ViewSet):
         the reference's rules and messages.
         """
         data = permitted(self.request.data, self.input_serializer_class)
-        serializer = self.input_serializer_class(data=data, partial=True)
+        serializer = self.input_serializer_class(data=data, partial=True, context={"request": self.request})
         if not serializer.is_valid():
             raise ValidationFailed(flatten_errors(serializer.errors))
         return dict(serializer.validated_data)

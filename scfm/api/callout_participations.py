@@ -2,7 +2,7 @@ from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
-from scfm.api.fields import HashField, IdField, MergeModeField, StringField, TimestampField
+from scfm.api.fields import HashField, IdField, MergeModeField, MsisdnField, StringField, TimestampField
 from scfm.api.schema import documented
 from scfm.callouts import services
 from scfm.callouts.models import Callout, CalloutParticipation
@@ -33,7 +33,7 @@ class CalloutParticipationOutput(serializers.ModelSerializer):
 
 class CalloutParticipationInput(serializers.Serializer):
     contact_id = IdField(required=False, help_text="Create only; ignored on update.")
-    msisdn = StringField(max_length=64, help_text="Defaults to the contact's phone number.")
+    msisdn = MsisdnField(help_text="Defaults to the contact's phone number.")
     call_flow_logic = StringField(max_length=255, help_text="Defaults to the callout's.")
     metadata = HashField(required=False)
     metadata_merge_mode = MergeModeField()

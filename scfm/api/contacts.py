@@ -2,7 +2,7 @@ from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
-from scfm.api.fields import HashField, MergeModeField, StringField, TimestampField
+from scfm.api.fields import HashField, MergeModeField, MsisdnField, RequiredMsisdnField, TimestampField
 from scfm.api.schema import documented
 from scfm.callouts.models import Callout
 from scfm.contacts import services
@@ -20,7 +20,7 @@ class ContactOutput(serializers.ModelSerializer):
 
 
 class ContactInput(serializers.Serializer):
-    msisdn = StringField(max_length=64, help_text="Phone number in E.164 format")
+    msisdn = MsisdnField(help_text="Phone number in E.164 format")
     metadata = HashField(required=False)
     metadata_merge_mode = MergeModeField()
 
@@ -53,13 +53,17 @@ class ContactViewSet(ResourceViewSet):
         return self.destroyed()
 
 
-@documented("Contacts", input=ContactInput, output=ContactOutput, actions=("create",))
+class ContactDataInput(ContactInput):
+    msisdn = RequiredMsisdnField(help_text="The contact's phone number: it is created or updated.")
+
+
+@documented("Contacts", input=ContactDataInput, output=ContactOutput, actions=("create",))
 class ContactDataViewSet(ResourceViewSet):
     """`POST /api/contact_data`: create or update the contact that has `msisdn`."""
 
     resource = "contacts"
     output_serializer_class = ContactOutput
-    input_serializer_class = ContactInput
+    input_serializer_class = ContactDataInput
 
     def create(self, request, *args, **kwargs):
         return self.created(services.upsert_contact(account=self.account, data=self.input()))

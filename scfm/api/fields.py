@@ -2,7 +2,14 @@
 
 import datetime
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+
+def _is_json_body(field) -> bool:
+    """Whether the body being read is JSON: JSON values have types, form fields are all text."""
+    request = field.context.get("request")
+    return request is not None and (request.content_type or "").split(";")[0].strip() == "application/json"
 
 
 class TimestampField(serializers.DateTimeField):
@@ -15,11 +22,9 @@ class TimestampField(serializers.DateTimeField):
         return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
+@extend_schema_field({"type": "object", "additionalProperties": True})
 class HashField(serializers.JSONField):
     """A JSON object (documented as such); shape errors are reported by the services."""
-
-    class Meta:
-        swagger_schema_fields = {"type": "object"}
 
 
 class StringField(serializers.CharField):
@@ -35,6 +40,12 @@ class StringField(serializers.CharField):
         kwargs.setdefault("max_length", 2048)
         super().__init__(**kwargs)
 
+    def to_internal_value(self, data):
+        # DRF would turn a JSON number into its text; a JSON body must send strings as strings.
+        if _is_json_body(self) and not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
 
 class IdField(serializers.IntegerField):
     default_error_messages = {"invalid": "is invalid", "max_value": "is invalid", "min_value": "is invalid"}
@@ -45,6 +56,12 @@ class IdField(serializers.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)
         super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        # DRF would read "12" and 12.0 as 12; a JSON body must send ids as integers.
+        if _is_json_body(self) and (isinstance(data, bool) or not isinstance(data, int)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class OneOfField(serializers.ChoiceField):
@@ -77,3 +94,47 @@ class PermissionNamesField(serializers.ListField):
             ),
             **kwargs,
         )
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string", "maxLength": 64}, {"type": "integer", "minimum": 0}],
+        "nullable": True,
+        "description": "Phone number, E.164 (`+855972345678`) or digits; a JSON number is read as digits.",
+    }
+)
+class MsisdnField(serializers.Field):
+    """A phone number as text, or as a JSON number of its digits (the reference accepts both)."""
+
+    default_error_messages = {"invalid": "is invalid", "max_length": "is too long"}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid")
+        if isinstance(data, str) and len(data) > 64:
+            self.fail("max_length")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string", "minLength": 1, "maxLength": 64}, {"type": "integer", "minimum": 0}],
+        "description": "Phone number, E.164 (`+855972345678`) or digits; missing or blank is a 400.",
+    }
+)
+class RequiredMsisdnField(MsisdnField):
+    """The phone number a request cannot do without (`POST /api/contact_data`)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", False)
+        # Under the partial validation every body gets, `required` documents; the service answers 400.
+        kwargs.setdefault("required", True)
+        super().__init__(**kwargs)

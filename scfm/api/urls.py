@@ -1,7 +1,9 @@
 """Every route of the reference API (scfm-behaviour.md §6.1), without trailing slashes."""
 
-from django.urls import path
+from django.http import JsonResponse
+from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from scfm.api.access_tokens import AccessTokenViewSet
@@ -33,15 +35,26 @@ def nested(parent: str, kwarg: str, child: str, viewset, actions=READ_COLLECTION
     return path(f"api/{parent}/<int:{kwarg}>/{child}", viewset.as_view(actions))
 
 
-list_remote_phone_call_events = RemotePhoneCallEventViewSet.as_view(READ_COLLECTION)
+@csrf_exempt  # token-authenticated paths: no CSRF cookie to check, and nothing here to protect
+def not_found(request, *args, **kwargs):
+    """Answer any other API or webhook path (`/api/contacts/abc`) in JSON, as the API does."""
+    return JsonResponse({"status": 404, "error": "Not Found"}, status=404)
 
 
-@csrf_exempt
-def remote_phone_call_events(request, *args, **kwargs):
-    """GET lists events (token auth); POST is the 2023-era provider webhook (signature auth)."""
-    if request.method == "POST":
-        return phone_call_event_webhook(request)
-    return list_remote_phone_call_events(request, *args, **kwargs)
+class RemotePhoneCallEventCollection(RemotePhoneCallEventViewSet):
+    """GET lists events (token auth); POST is the 2023-era provider webhook (signature auth).
+
+    A DRF view, so that the list is in the OpenAPI schema; the webhook keeps its own checks.
+    """
+
+    def initial(self, request, *args, **kwargs):
+        if self.action == "webhook":
+            return  # authenticated by the provider's signature, not by an access token
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(exclude=True)  # documented by scfm.api.schema.document_provider_webhooks
+    def webhook(self, request, *args, **kwargs):
+        return phone_call_event_webhook(request._request)
 
 
 urlpatterns = [
@@ -70,7 +83,10 @@ urlpatterns = [
     *resource("access_tokens", AccessTokenViewSet),
     *resource("users", UserViewSet),
     nested("users", "user_id", "user_events", UserEventViewSet, CREATE),
-    path("api/remote_phone_call_events", remote_phone_call_events),
+    path(
+        "api/remote_phone_call_events",
+        RemotePhoneCallEventCollection.as_view({"get": "list", "post": "webhook"}),
+    ),
     path(
         "api/remote_phone_call_events/<int:pk>",
         RemotePhoneCallEventViewSet.as_view({"get": "retrieve", "patch": "update", "put": "update"}),
@@ -102,4 +118,6 @@ urlpatterns = [
     ),
     *resource("phone_calls", PhoneCallViewSet, collection=READ_COLLECTION, member=READ_MEMBER),
     nested("phone_calls", "phone_call_id", "remote_phone_call_events", RemotePhoneCallEventViewSet),
+    # Last: paths under the API's prefixes that matched no route above.
+    re_path(r"^(?:api|twilio_webhooks)/", not_found),
 ]
