@@ -1,8 +1,10 @@
 """SCFM settings. Production and development differ only by environment (see .env.example)."""
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -23,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served by us: /api/docs works air-gapped
@@ -50,6 +53,8 @@ MIDDLEWARE = [
     "scfm.dashboard.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: turns a locked sign-in's response into its lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 APPEND_SLASH = False
 
@@ -121,10 +126,47 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = SERVED_OVER_HTTPS
 if SERVED_OVER_HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SCFM_HSTS_SECONDS", 365 * 24 * 60 * 60)
-# Wrong passwords before sign-in is locked, per email and per client address, and for how long.
+# Sign-in lock-out (django-axes, see scfm/accounts/sign_in.py), for the dashboard and /admin/ alike.
+# Failures count per (client address, account) and per account, never per address alone: wrong
+# passwords for other e-mails lock nobody out, and people behind one address (an office, a proxy)
+# cannot lock each other out. One client locks itself out of one account after
+# SCFM_SIGN_IN_MAX_FAILURES; the account locks for everyone after SCFM_SIGN_IN_MAX_FAILURES_PER_ACCOUNT
+# (four times as many by default, so locking someone out takes several addresses). A lock lasts
+# SCFM_SIGN_IN_LOCKOUT_SECONDS after the failure that set it; attempts while locked are refused,
+# right password or not, and neither count nor prolong it.
 SCFM_SIGN_IN_MAX_FAILURES = env_int("SCFM_SIGN_IN_MAX_FAILURES", 5)
-SCFM_SIGN_IN_MAX_FAILURES_PER_ADDRESS = env_int("SCFM_SIGN_IN_MAX_FAILURES_PER_ADDRESS", 20)
+SCFM_SIGN_IN_MAX_FAILURES_PER_ACCOUNT = env_int(
+    "SCFM_SIGN_IN_MAX_FAILURES_PER_ACCOUNT", 4 * SCFM_SIGN_IN_MAX_FAILURES
+)
 SCFM_SIGN_IN_LOCKOUT_SECONDS = env_int("SCFM_SIGN_IN_LOCKOUT_SECONDS", 15 * 60)
+# Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client.
+# Empty: the peer's address is the client's and X-Forwarded-For is ignored, whoever sends it.
+try:
+    SCFM_TRUSTED_PROXIES = [
+        ipaddress.ip_network(proxy, strict=False) for proxy in env_list("SCFM_TRUSTED_PROXIES", [])
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"SCFM_TRUSTED_PROXIES: {error}") from error
+AXES_HANDLER = "scfm.accounts.sign_in.SignInLockHandler"
+# axes compares every parameter set with AXES_FAILURE_LIMIT; SignInLockHandler gives the sets that
+# name the client address SCFM_SIGN_IN_MAX_FAILURES instead. The limits and cool-off are read from
+# the SCFM_ settings above on every attempt.
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
+AXES_FAILURE_LIMIT = "scfm.accounts.sign_in.account_limit"
+AXES_COOLOFF_TIME = "scfm.accounts.sign_in.cool_off"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "scfm.accounts.sign_in.account_key"
+AXES_CLIENT_IP_CALLABLE = "scfm.accounts.sign_in.client_address"
+AXES_LOCKOUT_CALLABLE = "scfm.dashboard.views.users_auth.locked_out_response"
+# Logs of lock-outs name the account and address (passwords are always masked).
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are not kept: that table would only grow
+AXES_VERBOSE = False  # no banner on every command; lock-out logs name just the account and address
+AUTHENTICATION_BACKENDS = [
+    "scfm.accounts.sign_in.SignInLockBackend",  # first: refuses before any password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
 SCFM_INVITATION_VALID_DAYS = env_int("SCFM_INVITATION_VALID_DAYS", 14)
 # The first dashboard user `scfm bootstrap` creates on a fresh installation.
 SCFM_BOOTSTRAP_ADMIN_EMAIL = env_str("SCFM_BOOTSTRAP_ADMIN_EMAIL", "admin@scfm.local")

@@ -144,23 +144,3 @@ class AccessToken(TimeStampedModel):
 
     def has_permission(self, name: str) -> bool:
         return bool(self.permissions & (1 << permissions.TOKEN_PERMISSIONS.index(name)))
-
-
-class SignInLock(models.Model):
-    """Failed sign-ins counted per email and per client address; enough of them lock sign-in out.
-
-    Kept in the database, not a per-process cache, so every web worker sees the same count.
-    """
-
-    scope = models.CharField(max_length=16)  # "email" or "address"
-    key = models.CharField(max_length=255)
-    failures = models.IntegerField(default=0)
-    first_failure_at = models.DateTimeField()
-    locked_until = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        db_table = "sign_in_locks"
-        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="sign_in_locks_scope_key")]
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.key}"

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from scfm.accounts import services
-from scfm.accounts.models import SignInLock, User
+from scfm.accounts.models import User
 from tests import factories
 from tests.dashboard.conftest import PASSWORD
 
@@ -59,29 +59,6 @@ def test_inactive_users_cannot_sign_in(client, member_user):
     member_user.is_active = False
     member_user.save()
     assert sign_in(client, member_user.email, PASSWORD).status_code == 400
-
-
-def test_repeated_wrong_passwords_lock_the_email_out_and_log_it(client, member_user, settings, caplog):
-    settings.SCFM_SIGN_IN_MAX_FAILURES = 3
-    for attempt in range(3):
-        sign_in(client, member_user.email, "wrong", address=f"10.0.0.{attempt}")
-    assert "Sign-in locked for email member@example.com" in caplog.text
-    # Even the right password is refused while locked, from any address.
-    response = sign_in(client, member_user.email, PASSWORD, address="10.9.9.9")
-    assert response.status_code == 400
-    assert "Too many failed attempts" in response.content.decode()
-    # Once the lock has run out, the right password works and clears the count.
-    SignInLock.objects.filter(scope="email").update(locked_until=timezone.now() - timedelta(seconds=1))
-    assert sign_in(client, member_user.email, PASSWORD, address="10.9.9.9").status_code == 302
-    assert not SignInLock.objects.filter(scope="email").exists()
-
-
-def test_many_wrong_passwords_from_one_address_lock_that_address(client, member_user, settings):
-    settings.SCFM_SIGN_IN_MAX_FAILURES_PER_ADDRESS = 4
-    for number in range(4):
-        sign_in(client, f"guess{number}@example.com", "wrong", address="192.0.2.7")
-    assert sign_in(client, member_user.email, PASSWORD, address="192.0.2.7").status_code == 400
-    assert sign_in(client, member_user.email, PASSWORD, address="192.0.2.8").status_code == 302
 
 
 def test_password_reset_by_email(client, member_user, settings):

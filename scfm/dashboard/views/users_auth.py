@@ -32,10 +32,6 @@ class SignInForm(forms.Form):
     password = forms.CharField(label=gettext_lazy("Password"), widget=forms.PasswordInput, max_length=128)
 
 
-def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -53,28 +49,40 @@ def sign_in_view(request):
     error = None
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
-        address = _client_address(request)
-        until = sign_in.locked_until(email=email, address=address)
-        if until is not None:
-            # The same answer whether or not the password is right, so a lock cannot be probed.
-            error = _("Too many failed attempts. Try again after %(time)s.") % {
-                "time": date_format(timezone.localtime(until), "H:i e")
-            }
+        # The lock-out (scfm.accounts.sign_in, through axes) refuses this while the account or this
+        # client on it is locked, and axes' middleware then answers with locked_out_response.
+        user = authenticate(request, email=email, password=form.cleaned_data["password"])
+        if user is None:
+            error = _("Invalid email or password.")
         else:
-            user = authenticate(request, email=email, password=form.cleaned_data["password"])
-            if user is None:
-                sign_in.record_failure(email=email, address=address)
-                error = _("Invalid email or password.")
-            else:
-                sign_in.record_success(email=email)
-                login(request, user)
-                return redirect(_safe_next(request, settings.LOGIN_REDIRECT_URL))
+            login(request, user)
+            return redirect(_safe_next(request, settings.LOGIN_REDIRECT_URL))
     status = 200 if error is None else 400
     return render(
         request,
         "users/sign_in.html",
         {"form": form, "error": error, "next": request.GET.get("next", "")},
         status=status,
+    )
+
+
+def locked_out_response(request, original_response, credentials):
+    """Answer a locked sign-in, from the dashboard or /admin/, with the sign-in page and when to retry.
+
+    The same answer whether the password was right or wrong and whether the e-mail exists, so a
+    lock can be used to probe neither. axes calls this (AXES_LOCKOUT_CALLABLE) for any locked attempt.
+    """
+    # None: the lock ran out between the attempt and now, so now is when to try again.
+    until = sign_in.locked_until(request, credentials) or timezone.now()
+    error = _("Too many failed attempts. Try again after %(time)s.") % {
+        "time": date_format(timezone.localtime(until), "H:i e")
+    }
+    form = SignInForm(initial={"email": sign_in.account_key(request, credentials) or ""})
+    return render(
+        request,
+        "users/sign_in.html",
+        {"form": form, "error": error, "next": ""},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
     )
 
 
@@ -140,7 +148,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        sign_in.record_success(email=form.user.email)  # a reset also lifts the email's lock-out
+        sign_in.lift_lock(form.user.email)  # the link proved the mailbox is theirs
         messages.success(self.request, _("Your password has been changed. You can sign in now."))
         return response
 
