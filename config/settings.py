@@ -214,7 +214,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "scfm.api.params.DepthLimitedJSONParser",
         "scfm.api.params.NestedFormParser",
-        "scfm.api.multipart.FramedMultiPartParser",
+        "scfm.api.params.NestedMultiPartParser",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "scfm.api.negotiation.JsonOnlyNegotiation",

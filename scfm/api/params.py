@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import unquote_plus
 
+from django.conf import settings
+from django.utils.http import parse_header_parameters
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
@@ -144,13 +146,31 @@ class DepthLimitedJSONParser(JSONParser):
         return loads_json(stream.read() if stream is not None else b"")
 
 
+def is_framed_multipart(body: bytes, boundary: bytes) -> bool:
+    """Whether `body` opens with its first delimiter and ends with the closing one (RFC 2046)."""
+    delimiter = b"--" + boundary
+    opens = body.startswith(delimiter) or b"\r\n" + delimiter in body
+    return opens and body.rstrip(b"\r\n").endswith(delimiter + b"--")
+
+
 class NestedMultiPartParser(MultiPartParser):
     """Parse `multipart/form-data` fields like form-encoded ones: nested by their brackets, checked
     by `check_body`, returned as a plain dict. DRF would otherwise hand serializers a QueryDict, whose
-    JSON fields decode their text as JSON, past the checks above. No API resource takes a file."""
+    JSON fields decode their text as JSON, past the checks above. No API resource takes a file.
+
+    A body that is not well-formed multipart is a 400: Django reads one without the boundary it
+    announced (or cut before the closing delimiter) as no fields at all, so `POST /api/callouts`
+    with such a body created a callout with every default.
+    """
 
     def parse(self, stream, media_type=None, parser_context=None):
-        flat = super().parse(stream, media_type, parser_context).data
+        _, params = parse_header_parameters(media_type or "")
+        boundary = params.get("boundary", "").encode("ascii", "replace")
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2_621_440
+        body = stream.read(limit + 1) if stream is not None else b""
+        if not boundary or len(body) > limit or not is_framed_multipart(body, boundary):
+            raise ParseError("malformed multipart body")
+        flat = super().parse(io.BytesIO(body), media_type, parser_context).data
         data = parse_nested((key, value) for key, values in flat.lists() for value in values)
         check_body(data)
         return data

@@ -1,4 +1,5 @@
-"""A multipart body is parsed only when it is multipart: otherwise 400, and nothing is created."""
+"""A multipart body is parsed only when it is multipart: otherwise 400, and nothing is created
+(scfm.api.params.NestedMultiPartParser)."""
 
 import pytest
 
