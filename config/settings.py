@@ -7,16 +7,20 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.secret_key import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SCFM_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("SCFM_DEBUG", False)
-# A development default keeps `make run` zero-configuration; production sets SCFM_SECRET_KEY.
-SECRET_KEY = env_str("SCFM_SECRET_KEY", "scfm-insecure-development-key-change-me-in-production")
 ALLOWED_HOSTS = env_list("SCFM_ALLOWED_HOSTS", ["*"])
 PORT = env_int("PORT", 8000)
 SCFM_PUBLIC_URL = env_str("SCFM_PUBLIC_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+# A deployment (a public URL beyond this machine) must set SCFM_SECRET_KEY; `make run` gets a key
+# generated once and kept in var/secret_key (config/secret_key.py).
+SECRET_KEY = secret_key(
+    configured=env_str("SCFM_SECRET_KEY", ""), public_url=SCFM_PUBLIC_URL, var_dir=VAR_DIR
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -61,7 +61,12 @@ def settings_served_at(public_url: str) -> dict:
         "'hsts': getattr(s, 'SECURE_HSTS_SECONDS', 0), 'proxy': getattr(s, 'SECURE_PROXY_SSL_HEADER', None),"
         "'session': s.SESSION_COOKIE_SECURE, 'csrf': s.CSRF_COOKIE_SECURE}))"
     )
-    env = {"SCFM_PUBLIC_URL": public_url, "PATH": "/usr/bin:/bin", "SCFM_VAR_DIR": "/tmp/scfm-settings-test"}
+    env = {
+        "SCFM_PUBLIC_URL": public_url,
+        "SCFM_SECRET_KEY": "k" * 50,
+        "PATH": "/usr/bin:/bin",
+        "SCFM_VAR_DIR": "/tmp/scfm-settings-test",
+    }
     output = subprocess.run(
         [sys.executable, "-c", code],
         env=env,
