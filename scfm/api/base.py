@@ -6,10 +6,10 @@ from rest_framework.response import Response
 
 from scfm.api.errors import flatten_errors
 from scfm.api.pagination import paginate
-from scfm.api.params import nested_query_params
 from scfm.api.sorting import apply_sort, check_sortable_columns
 from scfm.core.errors import BadRequest, ValidationFailed
 from scfm.filtering.compiler import FilterSpec, apply_filters
+from scfm.filtering.params import nested_query_params
 
 
 def permitted(data, input_serializer_class) -> dict:

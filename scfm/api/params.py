@@ -1,14 +1,13 @@
-"""Rails-style nested parameters: `q[metadata][name]=x`, `q[metadata][ids][]=1&…[]=2`.
+"""The API's body parsers: JSON, and form-encoded or multipart fields nested Rails-style.
 
-Existing SCFM clients send filters and form bodies this way, so query strings and
-form-encoded bodies are both decoded into nested dicts and lists.
+Existing SCFM clients send form bodies as `metadata[name]=x`, so they are decoded into nested dicts
+and lists by the same `parse_nested` that reads `q[...]` query strings (scfm.filtering.params).
+Every parsed body is checked by `check_body`.
 """
 
 import io
 import json
 import re
-from collections.abc import Iterable
-from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.utils.http import parse_header_parameters
@@ -17,13 +16,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
 from scfm.core.errors import ValidationFailed
 from scfm.core.metadata import MAX_NESTING
-
-_KEY_PART = re.compile(r"\[([^\]]*)\]")
-
-
-def too_deep() -> ParseError:
-    return ParseError(f"Parameters are nested more than {MAX_NESTING} levels deep")
-
+from scfm.filtering.params import parse_nested, too_deep
 
 # A lone UTF-16 surrogate (`"\ud800"` in JSON) is no character: it cannot be encoded as UTF-8, so
 # a row holding one fails every later response that shows it. Paired surrogates (emoji written as
@@ -74,52 +67,6 @@ def loads_json(raw: bytes | str):
         raise ParseError("JSON parse error") from error
     check_body(data)
     return data
-
-
-def split_key(key: str) -> list[str]:
-    """Return the parts of `a[b][c][]` as ["a", "b", "c", ""]."""
-    head, _, rest = key.partition("[")
-    if not rest:
-        return [key]
-    return [head, *_KEY_PART.findall("[" + rest)]
-
-
-def parse_nested(pairs: Iterable[tuple[str, str]]) -> dict:
-    """Build a nested dict from (key, value) pairs; a bracketless trailing `[]` collects a list."""
-    result: dict = {}
-    for key, value in pairs:
-        parts = split_key(key)
-        if len(parts) > MAX_NESTING:
-            raise too_deep()
-        node = result
-        for index, part in enumerate(parts):
-            is_last = index == len(parts) - 1
-            next_is_list = not is_last and parts[index + 1] == "" and index + 1 == len(parts) - 1
-            if is_last:
-                node[part] = value
-            elif next_is_list:
-                existing = node.get(part)
-                if not isinstance(existing, list):
-                    existing = node[part] = []
-                existing.append(value)
-                break
-            else:
-                child = node.get(part)
-                if not isinstance(child, dict):
-                    child = node[part] = {}
-                node = child
-    return result
-
-
-def nested_query_params(query_string: str) -> dict:
-    """Decode a raw query string; a key without `=` gets None (`q[metadata][foo]` = "foo is null")."""
-    pairs = []
-    for item in query_string.split("&"):
-        if not item:
-            continue
-        key, has_value, value = item.partition("=")
-        pairs.append((unquote_plus(key), unquote_plus(value) if has_value else None))
-    return parse_nested(pairs)
 
 
 class NestedFormParser(FormParser):

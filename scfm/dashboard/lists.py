@@ -3,11 +3,10 @@
 from dataclasses import dataclass
 
 from django.db import models
-from rest_framework.exceptions import ParseError
 
-from scfm.api.params import nested_query_params
 from scfm.core.errors import ValidationFailed
 from scfm.filtering.compiler import FilterSpec, apply_filters
+from scfm.filtering.params import ParametersTooDeep, nested_query_params
 
 PER_PAGE = 25
 
@@ -62,8 +61,8 @@ def filtered(request, queryset: models.QuerySet, spec: FilterSpec) -> tuple[mode
     except ValidationFailed as error:
         messages = [message for field_messages in error.errors.values() for message in field_messages]
         return queryset.none(), "; ".join(messages)
-    except ParseError as error:  # parameters nested too deeply to be read
-        return queryset.none(), str(error.detail)
+    except ParametersTooDeep as error:
+        return queryset.none(), str(error)
 
 
 def list_page(
