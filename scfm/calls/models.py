@@ -2,12 +2,9 @@ from django.db import models
 
 from scfm.accounts.models import Account
 from scfm.callouts.models import Callout, CalloutParticipation
-from scfm.calls.states import PhoneCallStatus
+from scfm.calls.states import IN_FLIGHT_STATUSES, INITIAL_STATUS, PhoneCallStatus
 from scfm.contacts.models import Contact
 from scfm.core.models import AccountScopedQuerySet, TimeStampedModel
-
-# PhoneCallStatus values of calls handed to the provider and not yet final (engine's reconcile loop).
-IN_FLIGHT_STATUSES = (PhoneCallStatus.QUEUED, PhoneCallStatus.REMOTELY_QUEUED, PhoneCallStatus.IN_PROGRESS)
 
 
 class PhoneCall(TimeStampedModel):
@@ -35,7 +32,7 @@ class PhoneCall(TimeStampedModel):
     contact = models.ForeignKey(
         Contact, on_delete=models.PROTECT, related_name="phone_calls", db_constraint=False
     )
-    status = models.CharField(max_length=32, choices=PhoneCallStatus.choices, default=PhoneCallStatus.CREATED)
+    status = models.CharField(max_length=32, choices=PhoneCallStatus.choices, default=INITIAL_STATUS)
     msisdn = models.CharField(max_length=32)
     remote_call_id = models.CharField(max_length=255, null=True, blank=True)
     remote_status = models.CharField(max_length=64, null=True, blank=True)

@@ -15,18 +15,11 @@ from scfm.accounts.models import Account
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.callouts.services import max_phone_calls
 from scfm.calls.models import PhoneCall
-from scfm.calls.states import RETRY_STATUSES, PhoneCallStatus
+from scfm.calls.states import ACTIVE_STATUSES, INITIAL_STATUS, RETRY_STATUSES
 
 # Settings are free JSON through the API: a client may store any number. A longer delay is not
 # a retry any more, and a date past the year 9999 would fail every webhook that schedules one.
 MAX_RETRY_DELAY_SECONDS = 7 * 24 * 60 * 60
-
-ACTIVE_STATUSES = (
-    PhoneCallStatus.CREATED,
-    PhoneCallStatus.QUEUED,
-    PhoneCallStatus.REMOTELY_QUEUED,
-    PhoneCallStatus.IN_PROGRESS,
-)
 
 
 def retry_delay_seconds(account: Account, callout: Callout | None) -> int:
@@ -122,6 +115,7 @@ def create_next_attempts(*, phone_call_ids: list[int]) -> list[PhoneCall]:
             account_id=account_of[participation.pk],
             msisdn=participation.msisdn,
             call_flow_logic=participation.call_flow_logic,
+            status=INITIAL_STATUS,
         )
         for participation in chosen
     )

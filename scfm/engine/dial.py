@@ -5,39 +5,31 @@ so a crash can never make the same attempt go out twice: a claimed call whose ou
 is left for the reconcile loop, never sent again.
 """
 
-import json
 import logging
-import math
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from threading import Event
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import Case, F, Value, When
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from scfm.accounts.models import Account
 from scfm.callouts.models import Callout
 from scfm.callouts.states import CalloutStatus
+from scfm.calls import lifecycle
 from scfm.calls.models import PhoneCall
-from scfm.calls.retries import schedule_retry
-from scfm.calls.states import PhoneCallStatus
+from scfm.engine import pacing
 from scfm.engine.providers import phone_call_webhook_url, provider_config
 from scfm.telephony import provider
 
 logger = logging.getLogger(__name__)
 
-CLAIM_LEASE = timedelta(seconds=60)
-# Unused pace does not pile up: after an idle spell an account may catch up on this much time at
-# most, about one dial tick, so the pace stays even.
-MAX_CATCH_UP = timedelta(milliseconds=250)
-BUSY_BACKOFF = timedelta(seconds=2)
-# A queue limit beyond this means "no limit": settings are free JSON through the API, and a larger
-# rate would round the interval between calls down to zero (then divided by), stopping the loop.
-MAX_CALLS_PER_MINUTE = 60_000_000  # one a microsecond
+# Hand-overs recorded per UPDATE.
+RECORD_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -193,33 +185,22 @@ def _claim(*, account_id: int, callout_ids: list[int], worker: str, now: datetim
         account = Account.objects.select_for_update(skip_locked=True).filter(pk=account_id).first()
         if account is None:
             return Claim(calls=[])  # another engine is pacing this account right now
-        rate_per_minute = min(account.int_setting("phone_call_queue_limit"), MAX_CALLS_PER_MINUTE)
-        if rate_per_minute <= 0:
+        pace = pacing.pace_for(
+            calls_per_minute=account.int_setting("phone_call_queue_limit"),
+            next_dial_at=account.next_dial_at,
+            now=now,
+        )
+        if pace is None:
             return Claim(calls=[])
-        interval = timedelta(seconds=60 / rate_per_minute)
-        start = max(account.next_dial_at or now - MAX_CATCH_UP, now - MAX_CATCH_UP)
-        if start > now:
-            return Claim(calls=[], next_due=start)
-        allowance = min(limit, math.floor((now - start) / interval) + 1)
-        rows = list(
-            PhoneCall.objects.filter(
-                account_id=account_id, callout_id__in=callout_ids, status=PhoneCallStatus.CREATED
-            )
-            .order_by("id")
-            .select_for_update(skip_locked=True)
-            .values_list("id", "msisdn", "remote_call_id")[:allowance]
+        if pace.first_due_at > now:
+            return Claim(calls=[], next_due=pace.first_due_at)
+        allowance = pace.calls_due(now=now, limit=limit)
+        rows = lifecycle.claim_due_calls(
+            account_id=account_id, callout_ids=callout_ids, worker=worker, now=now, limit=allowance
         )
         if not rows:
             return Claim(calls=[])
-        ids = [row[0] for row in rows]
-        PhoneCall.objects.filter(pk__in=ids, status=PhoneCallStatus.CREATED).update(
-            status=PhoneCallStatus.QUEUED,
-            claimed_by=worker,
-            claim_expires_at=now + CLAIM_LEASE,
-            lock_version=F("lock_version") + 1,
-            updated_at=now,
-        )
-        next_dial_at = start + interval * len(ids)
+        next_dial_at = pace.next_dial_at(handed_over=len(rows))
         Account.objects.filter(pk=account_id).update(next_dial_at=next_dial_at)
     return Claim(
         # A call with a CallSid already went out: it is claimed but never sent again.
@@ -227,7 +208,7 @@ def _claim(*, account_id: int, callout_ids: list[int], worker: str, now: datetim
             ClaimedCall(id, msisdn, account_id) for id, msisdn, remote_call_id in rows if not remote_call_id
         ],
         account=account,
-        next_due=next_dial_at if len(ids) == allowance and allowance < limit else None,
+        next_due=next_dial_at if len(rows) == allowance and allowance < limit else None,
         skipped=[id for id, _, remote_call_id in rows if remote_call_id],
     )
 
@@ -255,7 +236,7 @@ def record_outcomes(outcomes: list[Outcome]) -> None:
     for start in range(0, len(placed), RECORD_BATCH):
         batch = placed[start : start + RECORD_BATCH]
         try:
-            _record_placed_batch(batch)
+            lifecycle.record_hand_overs([_hand_over(outcome) for outcome in batch])
         except DatabaseError:
             logger.warning("Recording %s hand-overs at once failed; recording them one by one", len(batch))
             one_by_one += batch
@@ -268,72 +249,35 @@ def record_outcomes(outcomes: list[Outcome]) -> None:
             )
 
 
-# One UPDATE for a batch of placed calls, exactly what `_record_placed` does for one: every SET
-# expression reads the row as it was, so a call a fast callback already moved keeps its status.
-_RECORD_PLACED_SQL = """
-WITH placed (id, sid, remote_status, direction, resource, at) AS (VALUES {rows})
-UPDATE phone_calls SET
-    status = CASE WHEN phone_calls.status = 'queued' THEN 'remotely_queued' ELSE phone_calls.status END,
-    remote_status = CASE WHEN phone_calls.status = 'queued' THEN placed.remote_status
-                         ELSE phone_calls.remote_status END,
-    remote_call_id = COALESCE(phone_calls.remote_call_id, placed.sid),
-    remote_direction = COALESCE(phone_calls.remote_direction, placed.direction),
-    remote_queue_response = placed.resource,
-    remote_error_message = NULL,
-    remotely_queued_at = placed.at,
-    claimed_by = NULL,
-    claim_expires_at = NULL,
-    lock_version = phone_calls.lock_version + 1,
-    updated_at = placed.at
-FROM placed
-WHERE phone_calls.id = placed.id
-"""
-assert PhoneCallStatus.QUEUED == "queued" and PhoneCallStatus.REMOTELY_QUEUED == "remotely_queued"
-_PLACED_ROW = {
-    "postgresql": "(%s::bigint, %s::varchar, %s::varchar, %s::varchar, %s::jsonb, %s::timestamptz)",
-    "sqlite": "(%s, %s, %s, %s, %s, %s)",
-}
-RECORD_BATCH = 500
-
-
-def _record_placed_batch(outcomes: list[Outcome]) -> None:
-    """Record many placed calls in one statement (`_record_placed` for each, in one go)."""
-    row = _PLACED_ROW.get(connection.vendor)
-    if row is None:
-        with transaction.atomic():
-            for outcome in outcomes:
-                _record_placed(outcome.call.id, outcome.placed, now=outcome.at)
-        return
-    params: list[object] = []
-    for outcome in outcomes:
-        placed = outcome.placed
-        params += [
-            outcome.call.id,
-            placed.sid,
-            placed.status,
-            placed.direction,
-            json.dumps(placed.resource),
-            connection.ops.adapt_datetimefield_value(outcome.at),
-        ]
-    with connection.cursor() as cursor:
-        cursor.execute(_RECORD_PLACED_SQL.format(rows=", ".join([row] * len(outcomes))), params)
+def _hand_over(outcome: Outcome) -> lifecycle.HandOver:
+    placed = outcome.placed
+    assert placed is not None, "only a placed call is handed over"
+    return lifecycle.HandOver(
+        phone_call_id=outcome.call.id,
+        sid=placed.sid,
+        remote_status=placed.status,
+        direction=placed.direction,
+        resource=placed.resource,
+        at=outcome.at,
+    )
 
 
 def _record_outcome(outcome: Outcome) -> str:
     call_id, error = outcome.call.id, outcome.error
     if outcome.placed is not None:
-        return _record_placed(call_id, outcome.placed, now=outcome.at)
+        return lifecycle.record_hand_over(_hand_over(outcome))
+    assert error is not None, "an outcome is either placed or an error"
     if isinstance(error, provider.ProviderBusy):
         return _release(call_id, outcome.call.account_id, error)
     if isinstance(error, provider.ProviderRefused):
-        return _record_refusal(call_id, error)
+        return lifecycle.record_refusal(call_id, message=error.message, now=timezone.now())
     return _record_unknown(call_id, error, now=outcome.at)
 
 
 def hand_over(phone_call_id: int) -> str:
     """Send one claimed call to the provider and record the answer; return the resulting status."""
     call = PhoneCall.objects.select_related("account").get(pk=phone_call_id)
-    if call.status != PhoneCallStatus.QUEUED or call.remote_call_id:
+    if not lifecycle.is_ready_to_hand_over(call):
         return call.status
     url = phone_call_webhook_url(call.pk)
     try:
@@ -347,59 +291,18 @@ def hand_over(phone_call_id: int) -> str:
     except provider.ProviderBusy as error:
         return _release(call.pk, call.account_id, error)
     except provider.ProviderRefused as error:
-        return _record_refusal(call.pk, error)
+        return lifecycle.record_refusal(call.pk, message=error.message, now=timezone.now())
     except provider.OutcomeUnknown as error:
         return _record_unknown(call.pk, error, now=timezone.now())
-    return _record_placed(call.pk, placed, now=timezone.now())
+    claimed = ClaimedCall(call.pk, call.msisdn, call.account_id)
+    return lifecycle.record_hand_over(_hand_over(Outcome(call=claimed, at=timezone.now(), placed=placed)))
 
 
 def _record_unknown(phone_call_id: int, error: provider.ProviderError, *, now: datetime) -> str:
     logger.warning(
         "Phone call %s: hand-over outcome unknown (%s); left for reconciliation", phone_call_id, error
     )
-    # The request is over, so the claim ends now; reconciliation counts its grace from here.
-    PhoneCall.objects.filter(pk=phone_call_id, status=PhoneCallStatus.QUEUED).update(
-        remote_error_message=f"outcome unknown: {error.message}", claim_expires_at=now
-    )
-    return PhoneCallStatus.QUEUED
-
-
-def _record_placed(phone_call_id: int, placed: provider.PlacedCall, *, now: datetime) -> str:
-    was_queued = When(status=PhoneCallStatus.QUEUED, then=Value(PhoneCallStatus.REMOTELY_QUEUED))
-    # A fast provider's callback may have moved the call already; then only the record is filled in.
-    PhoneCall.objects.filter(pk=phone_call_id).update(
-        status=Case(was_queued, default=F("status")),
-        remote_status=Case(
-            When(status=PhoneCallStatus.QUEUED, then=Value(placed.status)), default=F("remote_status")
-        ),
-        remote_call_id=Coalesce(F("remote_call_id"), Value(placed.sid)),
-        remote_direction=Coalesce(F("remote_direction"), Value(placed.direction)),
-        remote_queue_response=placed.resource,
-        remote_error_message=None,
-        remotely_queued_at=now,
-        claimed_by=None,
-        claim_expires_at=None,
-        lock_version=F("lock_version") + 1,
-        updated_at=now,
-    )
-    return PhoneCallStatus.REMOTELY_QUEUED
-
-
-def _record_refusal(phone_call_id: int, error: provider.ProviderError) -> str:
-    now = timezone.now()
-    with transaction.atomic():
-        moved = PhoneCall.objects.filter(pk=phone_call_id, status=PhoneCallStatus.QUEUED).update(
-            status=PhoneCallStatus.ERRORED,
-            remote_error_message=error.message,
-            remotely_queued_at=now,
-            claimed_by=None,
-            claim_expires_at=None,
-            lock_version=F("lock_version") + 1,
-            updated_at=now,
-        )
-        if moved:
-            schedule_retry(phone_call_id=phone_call_id, status=PhoneCallStatus.ERRORED, now=now)
-    return PhoneCallStatus.ERRORED
+    return lifecycle.record_unknown_outcome(phone_call_id, message=error.message, now=now)
 
 
 def _release(phone_call_id: int, account_id: int, error: provider.ProviderError) -> str:
@@ -407,16 +310,9 @@ def _release(phone_call_id: int, account_id: int, error: provider.ProviderError)
     now = timezone.now()
     logger.info("Phone call %s not accepted now (%s); released", phone_call_id, error)
     with transaction.atomic():
-        PhoneCall.objects.filter(
-            pk=phone_call_id, status=PhoneCallStatus.QUEUED, remote_call_id__isnull=True
-        ).update(
-            status=PhoneCallStatus.CREATED,
-            claimed_by=None,
-            claim_expires_at=None,
-            lock_version=F("lock_version") + 1,
-            updated_at=now,
-        )
+        released = lifecycle.release(phone_call_id, now=now)
+        # In SQL, from the row's own value: another engine may have moved it meanwhile.
         Account.objects.filter(pk=account_id).update(
-            next_dial_at=Greatest(Coalesce(F("next_dial_at"), Value(now)), Value(now)) + BUSY_BACKOFF
+            next_dial_at=Greatest(Coalesce(F("next_dial_at"), Value(now)), Value(now)) + pacing.BUSY_BACKOFF
         )
-    return PhoneCallStatus.CREATED
+    return released

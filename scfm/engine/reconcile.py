@@ -12,15 +12,12 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
+from scfm.calls import lifecycle
 from scfm.calls.models import PhoneCall
-from scfm.calls.retries import schedule_retry
-from scfm.calls.services import record_remote_status
-from scfm.calls.states import EXPIRY_AFTER, PhoneCallStatus
-from scfm.engine.dial import CLAIM_LEASE
+from scfm.calls.states import EXPIRY_AFTER, IN_FLIGHT_STATUSES
 from scfm.engine.providers import provider_config
 from scfm.telephony import provider
 
@@ -52,7 +49,7 @@ def fetch_stale_calls(*, now: datetime) -> int:
         PhoneCall.objects.filter(
             due,
             handed_over_before,
-            status__in=(PhoneCallStatus.QUEUED, PhoneCallStatus.REMOTELY_QUEUED, PhoneCallStatus.IN_PROGRESS),
+            status__in=IN_FLIGHT_STATUSES,
             remote_call_id__isnull=False,
         )
         .order_by("id")
@@ -76,35 +73,15 @@ def fetch_and_record(phone_call_id: int, *, now: datetime) -> str | None:
     except provider.ProviderRefused as error:
         if call.remotely_queued_at and call.remotely_queued_at < now - EXPIRY_AFTER and error.status == 404:
             # The provider does not know the call and an hour has passed: it will not happen.
-            return _expire(call, now=now, reason=f"fetch failed: {error.message}")
+            return lifecycle.expire_unknown(call, reason=f"fetch failed: {error.message}", now=now)
         logger.warning("Fetching phone call %s failed: %s", call.pk, error)
         return None
     except provider.ProviderError as error:
         logger.warning("Fetching phone call %s failed: %s", call.pk, error)
         return None
-    with transaction.atomic():
-        PhoneCall.objects.filter(pk=call.pk).update(remote_response=remote.resource)
-        moved_to = record_remote_status(
-            phone_call=call, remote_status=remote.status or "", duration=remote.duration, now=now
-        )
-        if moved_to:
-            schedule_retry(phone_call_id=call.pk, status=moved_to, now=now)
-    return moved_to
-
-
-def _expire(call: PhoneCall, *, now: datetime, reason: str) -> str | None:
-    with transaction.atomic():
-        moved = PhoneCall.objects.filter(
-            pk=call.pk, status__in=(PhoneCallStatus.REMOTELY_QUEUED, PhoneCallStatus.IN_PROGRESS)
-        ).update(
-            status=PhoneCallStatus.EXPIRED,
-            remote_error_message=reason,
-            lock_version=F("lock_version") + 1,
-            updated_at=now,
-        )
-        if moved:
-            schedule_retry(phone_call_id=call.pk, status=PhoneCallStatus.EXPIRED, now=now)
-    return PhoneCallStatus.EXPIRED if moved else None
+    return lifecycle.record_polled_status(
+        call, remote_status=remote.status or "", duration=remote.duration, resource=remote.resource, now=now
+    )
 
 
 def settle_unknown_hand_overs(*, now: datetime) -> int:
@@ -115,13 +92,9 @@ def settle_unknown_hand_overs(*, now: datetime) -> int:
     went out and becomes `errored` (the retry rule applies). A call is never sent twice.
     """
     grace = timedelta(seconds=settings.SCFM_STATUS_FETCH_AFTER_SECONDS)
-    stale = list(
-        PhoneCall.objects.filter(
-            status=PhoneCallStatus.QUEUED, remote_call_id__isnull=True, claim_expires_at__lte=now - grace
-        ).select_related("account")[:BATCH]
-    )
+    stale = lifecycle.claimed_calls_never_named(lease_expired_before=now - grace, limit=BATCH)
     for call in stale:
-        claimed_at = call.claim_expires_at - CLAIM_LEASE - CLOCK_SKEW
+        claimed_at = lifecycle.claimed_time(call) - CLOCK_SKEW
         try:
             found = provider.find_calls(
                 provider_config(call.account), to=call.msisdn, created_since=claimed_at
@@ -140,52 +113,15 @@ def settle_unknown_hand_overs(*, now: datetime) -> int:
         )
         unclaimed = [remote for remote in found if remote.sid not in known]
         if unclaimed:
-            _bind(call, unclaimed[0], now=now)
-        else:
-            _error_unsent(call, now=now)
-    return len(stale)
-
-
-def _bind(call: PhoneCall, remote: provider.RemoteCall, *, now: datetime) -> None:
-    """Give a claimed call the CallSid the provider created for it, and the provider's status."""
-    with transaction.atomic():
-        bound = PhoneCall.objects.filter(pk=call.pk, remote_call_id__isnull=True).update(
-            remote_call_id=remote.sid,
-            remote_response=remote.resource,
-            remotely_queued_at=claimed_time(call),
-            remote_status_fetch_queued_at=now,
-        )
-        if not bound:
-            return
-        call.refresh_from_db()
-        moved_to = record_remote_status(
-            phone_call=call, remote_status=remote.status or "", duration=remote.duration, now=now
-        )
-        if call.status == PhoneCallStatus.QUEUED:
-            # Still queued at the provider: the fetch loop follows it from here.
-            PhoneCall.objects.filter(pk=call.pk, status=PhoneCallStatus.QUEUED).update(
-                status=PhoneCallStatus.REMOTELY_QUEUED, lock_version=F("lock_version") + 1
+            remote = unclaimed[0]
+            lifecycle.bind_remote_call(
+                call,
+                sid=remote.sid,
+                resource=remote.resource,
+                remote_status=remote.status or "",
+                duration=remote.duration,
+                now=now,
             )
-        if moved_to:
-            schedule_retry(phone_call_id=call.pk, status=moved_to, now=now)
-
-
-def claimed_time(call: PhoneCall) -> datetime:
-    return call.claim_expires_at - CLAIM_LEASE
-
-
-def _error_unsent(call: PhoneCall, *, now: datetime) -> None:
-    with transaction.atomic():
-        moved = PhoneCall.objects.filter(
-            pk=call.pk, status=PhoneCallStatus.QUEUED, remote_call_id__isnull=True
-        ).update(
-            status=PhoneCallStatus.ERRORED,
-            claimed_by=None,
-            claim_expires_at=None,
-            remotely_queued_at=now,
-            remote_error_message="the provider never received the hand-over",
-            lock_version=F("lock_version") + 1,
-            updated_at=now,
-        )
-        if moved:
-            schedule_retry(phone_call_id=call.pk, status=PhoneCallStatus.ERRORED, now=now)
+        else:
+            lifecycle.give_up_unsent(call, now=now)
+    return len(stale)

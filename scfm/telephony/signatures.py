@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from twilio.request_validator import RequestValidator
 
 from scfm.accounts.models import Account
-from scfm.calls.services import fetch_one
+from scfm.core.rows import fetch_one
 
 SIGNATURE_HEADER = "HTTP_X_TWILIO_SIGNATURE"
 TWILIO_ACCOUNT_SID_PREFIX = "AC"

@@ -10,12 +10,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from scfm.call_flows.logics import render_twiml
-from scfm.calls.services import (
-    PhoneCallNotFound,
-    clean_remote_phone_call_event_params,
-    record_remote_phone_call_event,
-)
+from scfm.calls.event_lookup import PhoneCallNotFound
+from scfm.calls.services import record_remote_phone_call_event
 from scfm.core.errors import BadRequest
+from scfm.telephony.payloads import clean_remote_phone_call_event_params
 from scfm.telephony.signatures import find_account_for_sid, is_valid_signature, webhook_url
 
 VALIDATION_FAILED_BODY = "Twilio Request Validation Failed."

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from scfm.calls.models import PhoneCall
-from scfm.calls.services import fetch_one
+from scfm.core.rows import fetch_one
 from scfm.engine import dial, rapidpro, reconcile, retry
 from scfm.telephony import provider
 from tests.engine.conftest import add_participants

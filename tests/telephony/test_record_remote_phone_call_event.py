@@ -5,16 +5,13 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from scfm.calls import services
+from scfm.calls import event_lookup
+from scfm.calls.event_lookup import PhoneCallNotFound, caller_msisdn
 from scfm.calls.models import PhoneCall
-from scfm.calls.services import (
-    PhoneCallNotFound,
-    caller_msisdn,
-    clean_remote_phone_call_event_params,
-    record_remote_phone_call_event,
-)
+from scfm.calls.services import record_remote_phone_call_event
 from scfm.calls.states import PhoneCallStatus
 from scfm.core.errors import BadRequest
+from scfm.telephony.payloads import clean_remote_phone_call_event_params
 from tests import factories
 from tests.telephony.conftest import TWILIO_SID, inbound_params, status_callback_params
 
@@ -244,7 +241,7 @@ def test_first_event_losing_the_insert_race_uses_the_winners_call(account):
     params = clean_remote_phone_call_event_params(inbound_params())
     winner, _ = record_remote_phone_call_event(account=account, params=params)
 
-    assert services._create_inbound_phone_call(account=account, params=params) == winner
+    assert event_lookup._create_inbound_phone_call(account=account, params=params) == winner
 
 
 def test_insert_race_lost_to_another_account_raises_not_found(account, other_account):
@@ -252,4 +249,4 @@ def test_insert_race_lost_to_another_account_raises_not_found(account, other_acc
     params = clean_remote_phone_call_event_params(inbound_params(CallSid=CALL_SID))
 
     with pytest.raises(PhoneCallNotFound):
-        services._create_inbound_phone_call(account=account, params=params)
+        event_lookup._create_inbound_phone_call(account=account, params=params)
