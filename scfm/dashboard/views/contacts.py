@@ -18,7 +18,7 @@ from scfm.core.csv_export import csv_lines
 from scfm.core.errors import BadRequest, ValidationFailed
 from scfm.dashboard import filter_builder
 from scfm.dashboard.access import member_required
-from scfm.dashboard.keyvalues import dict_to_rows, rows_from_post, rows_to_dict
+from scfm.dashboard.forms.contacts import ContactForm, ContactImportForm
 from scfm.dashboard.lists import filtered, list_page
 from scfm.filtering.compiler import apply_filters
 from scfm.filtering.specs import CONTACT_FILTERS
@@ -70,34 +70,30 @@ def contact_detail(request, pk):
 
 def _contact_form(request, contact: Contact | None):
     """Create (contact is None) or edit; metadata rows replace the stored metadata, as in the reference."""
-    errors = {}
-    msisdn = contact.msisdn if contact else ""
-    rows = dict_to_rows(contact.metadata) if contact else [("", "")]
-    if request.method == "POST":
-        msisdn = request.POST.get("msisdn", "").strip()
-        rows = rows_from_post(request.POST, "metadata")
-        metadata, row_errors = rows_to_dict(rows)
-        if row_errors:
-            errors["metadata"] = row_errors
-        else:
-            data = {"msisdn": msisdn, "metadata": metadata, "metadata_merge_mode": "replace"}
-            try:
-                if contact is None:
-                    contact = services.create_contact(
-                        account=request.user.account, data=data, allow_empty_metadata=True
-                    )
-                    messages.success(request, _("Contact was successfully created."))
-                else:
-                    services.update_contact(contact=contact, data=data, allow_empty_metadata=True)
-                    messages.success(request, _("Contact was successfully updated."))
-                return redirect("dashboard:contact_detail", pk=contact.pk)
-            except ValidationFailed as error:
-                errors = error.errors
+    form = ContactForm(request.POST if request.method == "POST" else None, contact=contact)
+    if form.is_valid():
+        try:
+            if contact is None:
+                contact = services.create_contact(
+                    account=request.user.account, data=form.service_data(), allow_empty_metadata=True
+                )
+                messages.success(request, _("Contact was successfully created."))
+            else:
+                services.update_contact(contact=contact, data=form.service_data(), allow_empty_metadata=True)
+                messages.success(request, _("Contact was successfully updated."))
+            return redirect("dashboard:contact_detail", pk=contact.pk)
+        except ValidationFailed as error:
+            form.add_service_errors(error)
     return render(
         request,
         "dashboard/contacts/form.html",
-        {"contact": contact, "msisdn": msisdn, "rows": rows or [("", "")], "errors": errors},
-        status=422 if errors else 200,
+        {
+            "contact": contact,
+            "msisdn": form.shown("msisdn"),
+            "rows": form.shown("metadata") or [("", "")],
+            "errors": form.errors_by_field(),
+        },
+        status=422 if form.errors else 200,
     )
 
 
@@ -144,28 +140,26 @@ def contact_import(request):
     """Upload a CSV and see what it would do: counts, the first rows and every row's problem."""
     context: dict = {}
     if request.method == "POST":
-        upload = request.FILES.get("file")
-        if upload is None:
-            context["error"] = _("Choose a CSV file.")
+        form = ContactImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            context = _import_preview(request, form.cleaned_data["content"], form.cleaned_data["parsed"])
         else:
-            content = upload.read()
-            try:
-                parsed = imports.parse_csv(content)
-            except imports.ImportFileInvalid as error:
-                context["error"] = str(error)
-            else:
-                name = default_storage.save(_import_key(request), ContentFile(content))
-                context.update(
-                    parsed=parsed,
-                    existing=imports.count_existing(account=request.user.account, parsed=parsed),
-                    sample=parsed.rows[:20],
-                    token=signing.dumps(
-                        {"name": name, "account": request.user.account_id}, salt=IMPORT_SIGNING_SALT
-                    ),
-                )
-                context["new"] = len(parsed.valid_rows) - context["existing"]
+            context["error"] = form.errors["file"][0]
     status = 422 if context.get("error") else 200
     return render(request, "dashboard/contacts/import.html", context, status=status)
+
+
+def _import_preview(request, content: bytes, parsed: imports.ParsedImport) -> dict:
+    """Keep the upload for the confirmation and describe what importing it would do."""
+    name = default_storage.save(_import_key(request), ContentFile(content))
+    existing = imports.count_existing(account=request.user.account, parsed=parsed)
+    return {
+        "parsed": parsed,
+        "existing": existing,
+        "new": len(parsed.valid_rows) - existing,
+        "sample": parsed.rows[:20],
+        "token": signing.dumps({"name": name, "account": request.user.account_id}, salt=IMPORT_SIGNING_SALT),
+    }
 
 
 @require_POST

@@ -1,0 +1,1 @@
+"""The dashboard's forms, one module per resource: they parse what a page posts; services decide."""

@@ -1,0 +1,67 @@
+"""What the dashboard's forms share: hashes edited as key/value rows, and services' errors shown on a form.
+
+The pages draw their own inputs (templates keep their markup), so the widgets here only read the posted
+data; forms parse and check its shape, services apply every business rule.
+"""
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from scfm.core.errors import ValidationFailed
+from scfm.dashboard.keyvalues import rows_from_post, rows_to_dict
+
+
+class DashboardForm(forms.Form):
+    """A form whose errors are listed as the pages show them, services' errors included."""
+
+    def add_service_errors(self, error: ValidationFailed) -> None:
+        """Show a service's refusal on the form, each message under the field the service named."""
+        for field, messages in error.errors.items():
+            if field in self.fields:
+                self.add_error(field, list(messages))
+            else:
+                # `base`, or a field the page has no input of its own for: its name is kept for the list.
+                self.errors.setdefault(field, self.error_class()).extend(messages)
+
+    def shown(self, name: str):
+        """Return what field `name` shows again: the posted value as the field reads it, or the initial."""
+        return self.fields[name].to_python(self[name].value())
+
+    def errors_by_field(self) -> dict[str, list[str]]:
+        """Return {field: [messages]}, the form's own non-field errors under `base` (the services' name)."""
+        return {
+            ("base" if field == NON_FIELD_ERRORS else field): list(messages)
+            for field, messages in self.errors.items()
+        }
+
+
+class KeyValueRowsWidget(forms.Widget):
+    """Read a hash editor's rows, its `<name>-key` and `<name>-value` lists (the template draws them)."""
+
+    def value_from_datadict(self, data, files, name):
+        return rows_from_post(data, name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return False
+
+
+class KeyValueField(forms.Field):
+    """A JSON hash edited as (key, value) rows, where `a:b` nests; cleaned into the nested dict.
+
+    Its value (`form[name].value()`) is the rows: the posted ones, or the initial ones before a post.
+    """
+
+    widget = KeyValueRowsWidget
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)  # no rows is an empty hash
+        super().__init__(**kwargs)
+
+    def to_python(self, rows):
+        return list(rows or [])
+
+    def clean(self, rows) -> dict:
+        nested, problems = rows_to_dict(self.to_python(rows))
+        if problems:
+            raise ValidationError(problems)
+        return nested
