@@ -18,7 +18,7 @@ from scfm.callouts.states import CALLOUT_TRANSITIONS, CalloutStatus, available_e
 from scfm.callouts.summary import callout_summary
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import member_required
-from scfm.dashboard.keyvalues import dict_to_rows, rows_from_post, rows_to_dict
+from scfm.dashboard.forms.callouts import EMPTY_ROWS, CalloutForm
 from scfm.dashboard.labels import CALL_FLOW_LABELS, EVENT_LABELS, STATUS_LABELS
 from scfm.dashboard.lists import list_page
 from scfm.filtering.specs import CALLOUT_FILTERS
@@ -89,74 +89,43 @@ def callout_summary_partial(request, pk):
 
 def _callout_form(request, callout: Callout | None):
     """Create (callout is None) or edit; settings and metadata rows replace the stored ones (reference)."""
-    errors: dict[str, list[str]] = {}
-    if callout is None:
-        values = {"call_flow_logic": request.user.account.call_flow_logic, "audio_url": ""}
-        settings_rows, metadata_rows = [("", "")], [("", "")]
-    else:
-        values = {"call_flow_logic": callout.call_flow_logic, "audio_url": callout.audio_url or ""}
-        settings_rows, metadata_rows = dict_to_rows(callout.settings), dict_to_rows(callout.metadata)
-    if request.method == "POST":
-        values = {
-            "call_flow_logic": request.POST.get("call_flow_logic", ""),
-            "audio_url": request.POST.get("audio_url", "").strip(),
-        }
-        settings_rows = rows_from_post(request.POST, "settings")
-        metadata_rows = rows_from_post(request.POST, "metadata")
-        callout_settings, settings_errors = rows_to_dict(settings_rows)
-        metadata, metadata_errors = rows_to_dict(metadata_rows)
-        upload = request.FILES.get("audio_file")
-        remove_audio = callout is not None and request.POST.get("remove_audio_file") == "1"
-        for field, field_errors in (
-            ("settings", settings_errors),
-            ("metadata", metadata_errors),
-            ("audio_file", audio.upload_problems(upload) if upload else []),
-            ("audio_url", audio.url_problems(values["audio_url"])),
-        ):
-            if field_errors:
-                errors[field] = field_errors
-        if upload and values["audio_url"]:
-            errors.setdefault("audio_url", []).append(
-                _("Upload an audio file or give an audio URL, not both.")
-            )
-        if not errors:
-            data = {
-                "call_flow_logic": values["call_flow_logic"],
-                "audio_url": values["audio_url"],
-                "settings": callout_settings,
-                "metadata": metadata,
-                "metadata_merge_mode": "replace",
-            }
-            try:
-                with transaction.atomic():
-                    if callout is None:
-                        callout = services.create_callout(
-                            account=request.user.account, data=data, created_by=request.user
-                        )
-                        message = _("Callout was successfully created.")
-                    else:
-                        services.update_callout(callout=callout, data=data)
-                        message = _("Callout was successfully updated.")
-                    if upload or remove_audio:
-                        audio.replace_audio_file(callout=callout, upload=upload)
-                messages.success(request, message)
-                return redirect("dashboard:callout_detail", pk=callout.pk)
-            except ValidationFailed as error:
-                errors = error.errors
+    form = CalloutForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        callout=callout,
+        default_call_flow_logic=request.user.account.call_flow_logic,
+    )
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                if callout is None:
+                    callout = services.create_callout(
+                        account=request.user.account, data=form.service_data(), created_by=request.user
+                    )
+                    message = _("Callout was successfully created.")
+                else:
+                    services.update_callout(callout=callout, data=form.service_data())
+                    message = _("Callout was successfully updated.")
+                if form.replaces_audio_file:
+                    audio.replace_audio_file(callout=callout, upload=form.cleaned_data["audio_file"])
+            messages.success(request, message)
+            return redirect("dashboard:callout_detail", pk=callout.pk)
+        except ValidationFailed as error:
+            form.add_service_errors(error)
     return render(
         request,
         "dashboard/callouts/form.html",
         {
             "callout": callout,
-            "values": values,
+            "values": {name: form.shown(name) for name in ("call_flow_logic", "audio_url")},
             "call_flows": _call_flow_choices(),
-            "settings_rows": settings_rows or [("", "")],
-            "metadata_rows": metadata_rows or [("", "")],
-            "errors": errors,
+            "settings_rows": form.shown("settings") or EMPTY_ROWS,
+            "metadata_rows": form.shown("metadata") or EMPTY_ROWS,
+            "errors": form.errors_by_field(),
             "audio_extensions": ",".join(audio.AUDIO_EXTENSIONS),
             "max_audio_mb": settings.SCFM_MAX_AUDIO_UPLOAD_BYTES / 1024 / 1024,
         },
-        status=422 if errors else 200,
+        status=422 if form.errors else 200,
     )
 
 
