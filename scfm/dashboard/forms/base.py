@@ -1,4 +1,4 @@
-"""What the dashboard's forms share: hashes edited as key/value rows, and services' errors shown on a form.
+"""What the dashboard's forms share: hashes and metadata filters edited as rows, services' errors on a form.
 
 The pages draw their own inputs (templates keep their markup), so the widgets here only read the posted
 data; forms parse and check its shape, services apply every business rule.
@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from scfm.core.errors import ValidationFailed
+from scfm.dashboard import filter_builder
 from scfm.dashboard.keyvalues import rows_from_post, rows_to_dict
 
 
@@ -65,3 +66,32 @@ class KeyValueField(forms.Field):
         if problems:
             raise ValidationError(problems)
         return nested
+
+
+class FilterRowsWidget(forms.Widget):
+    """Read the metadata filter builder's rows (`<name>-key`, `-operator`, `-cast`, `-value`)."""
+
+    def value_from_datadict(self, data, files, name):
+        return filter_builder.rows_from_request(data, prefix=name)
+
+    def value_omitted_from_data(self, data, files, name):
+        return False
+
+
+class MetadataFilterField(forms.Field):
+    """A metadata filter built from rows of conditions; cleaned into the filter hash the API takes.
+
+    Its value (`form[name].value()`) is the rows (FilterRow): the posted ones, or the initial ones.
+    """
+
+    widget = FilterRowsWidget
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)  # no condition matches every contact
+        super().__init__(**kwargs)
+
+    def to_python(self, rows):
+        return list(rows or [])
+
+    def clean(self, rows) -> dict:
+        return filter_builder.rows_to_filter(self.to_python(rows))

@@ -1,7 +1,5 @@
 """Callout populations: list, create/edit with a live preview of the contacts matched, queue, progress."""
 
-import copy
-
 from django.contrib import messages
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -15,9 +13,14 @@ from scfm.callouts import populations as services
 from scfm.callouts.models import CALLOUT_POPULATION, BatchOperation, Callout, CalloutParticipation
 from scfm.callouts.states import BatchOperationStatus
 from scfm.core.errors import ValidationFailed
-from scfm.core.metadata import deep_merge
 from scfm.dashboard import filter_builder
 from scfm.dashboard.access import member_required
+from scfm.dashboard.forms.populations import (
+    PopulationForm,
+    new_parameters,
+    parameters_with_filter,
+    stored_metadata_filter,
+)
 from scfm.dashboard.labels import STATUS_LABELS
 from scfm.dashboard.lists import list_page
 from scfm.filtering.specs import BATCH_OPERATION_FILTERS
@@ -65,32 +68,6 @@ def population_list(request):
     )
 
 
-def _metadata_filter(population: BatchOperation | None) -> dict:
-    stored = population.contact_filter_params.get("metadata") if population else None
-    return stored if isinstance(stored, dict) else {}
-
-
-def _parameters_with_filter(base, metadata_filter: dict) -> dict:
-    """`base` parameters with the contact filter's metadata replaced by the builder's (other keys kept)."""
-    parameters = copy.deepcopy(base) if isinstance(base, dict) else {}
-    contact_filter_params = parameters.get("contact_filter_params")
-    contact_filter_params = dict(contact_filter_params) if isinstance(contact_filter_params, dict) else {}
-    contact_filter_params["metadata"] = metadata_filter
-    parameters["contact_filter_params"] = contact_filter_params
-    return parameters
-
-
-def _new_parameters(account, metadata_filter: dict) -> dict:
-    """What create_population will store: the account's default parameters under the builder's filter."""
-    parameters = {"contact_filter_params": {"metadata": metadata_filter}}
-    defaults = (
-        account.settings.get(services.ACCOUNT_DEFAULT_PARAMETERS_KEY)
-        if isinstance(account.settings, dict)
-        else None
-    )
-    return deep_merge(defaults, parameters) if isinstance(defaults, dict) else parameters
-
-
 def _error_messages(error: ValidationFailed) -> list[str]:
     """The detailed messages of a filter error (contacts_matching keeps them as the cause)."""
     cause = error.__cause__ if isinstance(error.__cause__, ValidationFailed) else error
@@ -117,51 +94,32 @@ def _builder_context(rows) -> dict:
 
 
 def _population_form(request, callout: Callout, population: BatchOperation | None):
-    errors: dict[str, list[str]] = {}
     account = request.user.account
-    rows = filter_builder.filter_to_rows(_metadata_filter(population))
-    if request.method == "POST":
-        rows = filter_builder.rows_from_request(request.POST)
-        metadata_filter = filter_builder.rows_to_filter(rows)
+    form = PopulationForm(request.POST if request.method == "POST" else None, population=population)
+    if form.is_valid():
         try:
             if population is None:
                 population = services.create_population(
-                    account=account,
-                    data={"parameters": {"contact_filter_params": {"metadata": metadata_filter}}},
-                    callout_id=callout.pk,
+                    account=account, data=form.service_data(), callout_id=callout.pk
                 )
                 messages.success(request, _("Callout population was successfully created."))
             else:
-                services.update_population(
-                    population=population,
-                    data={"parameters": _parameters_with_filter(population.parameters, metadata_filter)},
-                )
+                services.update_population(population=population, data=form.service_data())
                 messages.success(request, _("Callout population was successfully updated."))
             return redirect("dashboard:population_detail", pk=population.pk)
         except ValidationFailed as error:
-            errors = error.errors
-            if "contact_filter_params" in errors:
-                errors = {**errors, "contact_filter_params": [_("The contact filter is not valid.")]}
-        parameters = (
-            _new_parameters(account, metadata_filter)
-            if population is None
-            else _parameters_with_filter(population.parameters, metadata_filter)
-        )
-    else:
-        parameters = (
-            _new_parameters(account, _metadata_filter(None)) if population is None else population.parameters
-        )
+            form.add_service_errors(error)
     return render(
         request,
         "dashboard/populations/form.html",
         {
             "callout": callout,
             "population": population,
-            "errors": errors,
-            "preview": _preview(account, parameters),
-            **_builder_context(rows or [filter_builder.FilterRow()]),
+            "errors": form.errors_by_field(),
+            "preview": _preview(account, form.parameters(account)),
+            **_builder_context(form.shown("filter") or [filter_builder.FilterRow()]),
         },
-        status=422 if errors else 200,
+        status=422 if form.errors else 200,
     )
 
 
@@ -187,15 +145,15 @@ def population_edit(request, pk):
 def population_preview(request, callout_pk):
     """How many contacts the builder's rows match now, with a sample (htmx partial; writes nothing)."""
     callout = get_object_or_404(_callouts(request), pk=callout_pk)
-    metadata_filter = filter_builder.rows_to_filter(filter_builder.rows_from_request(request.POST))
+    metadata_filter = PopulationForm(request.POST).metadata_filter()
     population_id = request.POST.get("population", "")
     if population_id:
         population = get_object_or_404(
             _populations(request).filter(callout=callout), pk=population_id if population_id.isdigit() else 0
         )
-        parameters = _parameters_with_filter(population.parameters, metadata_filter)
+        parameters = parameters_with_filter(population.parameters, metadata_filter)
     else:
-        parameters = _new_parameters(request.user.account, metadata_filter)
+        parameters = new_parameters(request.user.account, metadata_filter)
     return render(
         request,
         "dashboard/populations/_preview.html",
@@ -214,7 +172,7 @@ def _progress_context(population: BatchOperation) -> dict:
 @member_required
 def population_detail(request, pk):
     population = get_object_or_404(_populations(request).select_related("callout", "account"), pk=pk)
-    metadata_filter = _metadata_filter(population)
+    metadata_filter = stored_metadata_filter(population)
     return render(
         request,
         "dashboard/populations/detail.html",
