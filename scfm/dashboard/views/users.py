@@ -10,6 +10,7 @@ from scfm.accounts import services
 from scfm.accounts.models import User, UserRole
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import admin_required
+from scfm.dashboard.forms.users import UserInviteForm, UserRoleForm
 from scfm.dashboard.labels import ROLE_LABELS
 from scfm.dashboard.lists import list_page
 from scfm.filtering.specs import USER_FILTERS
@@ -50,24 +51,30 @@ def user_list(request):
 
 @admin_required
 def user_invite(request):
-    email, role, errors = "", UserRole.MEMBER, {}
-    if request.method == "POST":
-        email = request.POST.get("email", "").strip()
-        role = request.POST.get("role", "")
+    form = UserInviteForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
         try:
             user = services.invite_new_user(
-                account=request.user.account, email=email, role=role, invited_by=request.user
+                account=request.user.account,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
             )
         except ValidationFailed as error:
-            errors = error.errors
+            form.add_service_errors(error)
         else:
             messages.success(request, _invitation_sent(user))
             return redirect("dashboard:users")
     return render(
         request,
         "dashboard/users/invite.html",
-        {"email": email, "role": role, "roles": _roles(), "errors": errors},
-        status=422 if errors else 200,
+        {
+            "email": form.shown("email"),
+            "role": form.shown("role"),
+            "roles": _roles(),
+            "errors": form.errors_by_field(),
+        },
+        status=422 if form.errors else 200,
     )
 
 
@@ -81,8 +88,10 @@ def user_detail(request, pk):
 @admin_required
 def user_role(request, pk):
     user = get_object_or_404(_users(request), pk=pk)
+    form = UserRoleForm(request.POST)
+    form.is_valid()  # any text: the service refuses a role that does not exist
     try:
-        services.change_user_role(user=user, role=request.POST.get("role", ""))
+        services.change_user_role(user=user, role=form.cleaned_data["role"])
     except ValidationFailed as error:
         messages.error(request, _error_messages(error))
         return redirect("dashboard:user_detail", pk=pk)
