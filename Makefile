@@ -6,7 +6,7 @@ PORT ?= 8000
 SIMULATOR_PORT ?= 8001
 export PORT SIMULATOR_PORT
 
-.PHONY: install browser run test lint fmt messages migrate serve clean
+.PHONY: install browser run test lint fmt typecheck messages migrate serve clean
 
 $(BIN)/scfm: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ lint: install
 fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# mypy with django-stubs, on the files and strictness set in pyproject.toml's [tool.mypy].
+typecheck: install
+	$(BIN)/mypy
 
 # Refresh the Khmer catalog from the code and templates, then compile it (needs GNU gettext).
 messages: install

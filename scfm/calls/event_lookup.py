@@ -81,7 +81,7 @@ def check_owner(phone_call: PhoneCall, *, account: Account, phone_call_id: int |
 
 def _adopt_call_sid(*, account: Account, phone_call_id: int, call_sid: str) -> PhoneCall:
     """Return the account's call `phone_call_id`, recording `call_sid` if it has none yet."""
-    phone_call = PhoneCall.objects.for_account(account).filter(pk=phone_call_id).first()
+    phone_call: PhoneCall | None = PhoneCall.objects.for_account(account).filter(pk=phone_call_id).first()
     if phone_call is None:
         raise PhoneCallNotFound(phone_call_id)
     if phone_call.remote_call_id is None:
@@ -120,9 +120,9 @@ def _create_inbound_phone_call(*, account: Account, params: Mapping[str, Any]) -
                 call_flow_logic=account.call_flow_logic,
             )
     except IntegrityError:
-        phone_call = PhoneCall.objects.filter(remote_call_id=params["CallSid"]).first()
-        if phone_call is None:
+        winner: PhoneCall | None = PhoneCall.objects.filter(remote_call_id=params["CallSid"]).first()
+        if winner is None:
             raise
-        if phone_call.account_id != account.pk:
+        if winner.account_id != account.pk:
             raise PhoneCallNotFound(params["CallSid"]) from None
-        return phone_call
+        return winner

@@ -158,7 +158,7 @@ def record_hand_overs(hand_overs: Sequence[HandOver]) -> None:
             for hand_over in hand_overs:
                 record_hand_over(hand_over)
         return
-    params: list[object] = []
+    params: list[Any] = []
     for hand_over in hand_overs:
         params += [
             hand_over.phone_call_id,

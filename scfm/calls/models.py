@@ -113,8 +113,8 @@ class PhoneCall(TimeStampedModel):
         return f"Phone call {self.pk}"
 
 
-class RemotePhoneCallEventQuerySet(models.QuerySet):
-    def for_account(self, account):
+class RemotePhoneCallEventQuerySet(models.QuerySet["RemotePhoneCallEvent"]):
+    def for_account(self, account: Account) -> "RemotePhoneCallEventQuerySet":
         return self.filter(phone_call__account=account)
 
 

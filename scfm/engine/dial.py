@@ -80,7 +80,7 @@ class Dialer:
     max_in_flight: int = 64
     max_claim: int = 100
     _pool: ThreadPoolExecutor = field(init=False)
-    _in_flight: dict[Future, ClaimedCall] = field(init=False, default_factory=dict)
+    _in_flight: dict[Future[Outcome], ClaimedCall] = field(init=False, default_factory=dict)
     _next_due: datetime | None = field(init=False, default=None)
     # Provider requests answered and recorded by this dialer (placed or refused): the engine
     # reports it when it stops, which shows how several engines shared the work.
@@ -122,7 +122,7 @@ class Dialer:
                 continue
             if claim.next_due is not None:
                 next_due = claim.next_due if next_due is None else min(next_due, claim.next_due)
-            if claim.calls:
+            if claim.calls and claim.account is not None:
                 sender = Sender(
                     config=provider_config(claim.account),
                     from_=str(claim.account.setting("from_phone_number")),
@@ -276,7 +276,7 @@ def _record_outcome(outcome: Outcome) -> str:
 
 def hand_over(phone_call_id: int) -> str:
     """Send one claimed call to the provider and record the answer; return the resulting status."""
-    call = PhoneCall.objects.select_related("account").get(pk=phone_call_id)
+    call: PhoneCall = PhoneCall.objects.select_related("account").get(pk=phone_call_id)
     if not lifecycle.is_ready_to_hand_over(call):
         return call.status
     url = phone_call_webhook_url(call.pk)

@@ -7,6 +7,7 @@ started twice for one call; what RapidPro answered goes to `metadata["rapidpro"]
 
 import logging
 from datetime import datetime
+from typing import Any
 
 import httpx
 from django.conf import settings
@@ -67,7 +68,7 @@ def start_flow(phone_call_id: int, *, now: datetime) -> None:
     flow_id, api_token = rapidpro_settings(call)
     if not flow_id or not api_token:
         return  # nothing configured: the reference skips such calls too
-    record: dict = {"flow_started_at": now.isoformat()}
+    record: dict[str, Any] = {"flow_started_at": now.isoformat()}
     try:
         response = httpx.post(
             f"{settings.SCFM_RAPIDPRO_BASE_URL}/api/v2/flow_starts.json",

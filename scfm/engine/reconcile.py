@@ -111,12 +111,12 @@ def settle_unknown_hand_overs(*, now: datetime) -> int:
                 "remote_call_id", flat=True
             )
         )
-        unclaimed = [remote for remote in found if remote.sid not in known]
+        unclaimed = [(remote, remote.sid) for remote in found if remote.sid and remote.sid not in known]
         if unclaimed:
-            remote = unclaimed[0]
+            remote, sid = unclaimed[0]
             lifecycle.bind_remote_call(
                 call,
-                sid=remote.sid,
+                sid=sid,
                 resource=remote.resource,
                 remote_status=remote.status or "",
                 duration=remote.duration,

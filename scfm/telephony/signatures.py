@@ -17,7 +17,7 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 def _first_forwarded_value(request: HttpRequest, header: str) -> str:
     # Chained proxies append to the header; the first value is the one the client used.
-    return request.META.get(header, "").split(",")[0].strip()
+    return str(request.META.get(header, "")).split(",")[0].strip()
 
 
 def webhook_url(request: HttpRequest) -> str:
@@ -31,7 +31,7 @@ def webhook_url(request: HttpRequest) -> str:
     scheme = _first_forwarded_value(request, "HTTP_X_FORWARDED_PROTO").lower() or request.scheme
     host = _first_forwarded_value(request, "HTTP_X_FORWARDED_HOST") or request.get_host()
     port = _first_forwarded_value(request, "HTTP_X_FORWARDED_PORT")
-    if port and ":" not in host.rsplit("]", 1)[-1] and port != _DEFAULT_PORTS.get(scheme):
+    if port and ":" not in host.rsplit("]", 1)[-1] and port != _DEFAULT_PORTS.get(scheme or ""):
         host = f"{host}:{port}"
     # `request.path` is the path as requested, even when a middleware rewrote `path_info`.
     return f"{scheme}://{host}{request.get_full_path()}"
@@ -68,4 +68,4 @@ def is_valid_signature(request: HttpRequest, auth_token: str) -> bool:
     signature = request.META.get(SIGNATURE_HEADER, "")
     if not signature or not auth_token:
         return False
-    return RequestValidator(auth_token).validate(webhook_url(request), request.POST, signature)
+    return bool(RequestValidator(auth_token).validate(webhook_url(request), request.POST, signature))

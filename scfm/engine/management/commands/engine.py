@@ -1,7 +1,8 @@
 import signal
 import threading
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from scfm.engine.runner import Engine
 
@@ -9,10 +10,10 @@ from scfm.engine.runner import Engine
 class Command(BaseCommand):
     help = "Run the call engine: populate, dial, reconcile and retry loops."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--max-in-flight", type=int, default=64, help="Concurrent provider requests.")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         engine = Engine(max_in_flight=options["max_in_flight"])
         stop_requested = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
