@@ -11,6 +11,7 @@ from scfm.accounts import permissions, services
 from scfm.accounts.models import AccessToken
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import admin_required
+from scfm.dashboard.forms.access_tokens import AccessTokenForm
 from scfm.dashboard.lists import list_page
 from scfm.filtering.specs import ACCESS_TOKEN_FILTERS
 
@@ -50,34 +51,23 @@ def access_token_list(request):
 
 @admin_required
 def access_token_new(request):
-    chosen: set[str] = set()
-    errors = {}
-    if request.method == "POST":
-        names = request.POST.getlist("permissions")
-        chosen = set(names)
-        if not names:
-            errors = {"base": [_("Choose at least one permission.")]}
+    form = AccessTokenForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        account = request.user.account
+        try:
+            token = services.create_access_token(
+                account=account, created_by=account, data={"permissions": form.cleaned_data["permissions"]}
+            )
+        except ValidationFailed as error:
+            form.add_service_errors(error)
         else:
-            # Keep the bitmask's order so the stored names read the same as everywhere else.
-            ordered = [name for name in permissions.TOKEN_PERMISSIONS if name in chosen]
-            if len(ordered) != len(chosen):
-                errors = {"base": [_("A chosen permission does not exist.")]}
-            else:
-                try:
-                    account = request.user.account
-                    token = services.create_access_token(
-                        account=account, created_by=account, data={"permissions": ordered}
-                    )
-                except ValidationFailed as error:
-                    errors = error.errors
-                else:
-                    messages.success(request, _("API key was successfully created."))
-                    return redirect("dashboard:access_token_detail", pk=token.pk)
+            messages.success(request, _("API key was successfully created."))
+            return redirect("dashboard:access_token_detail", pk=token.pk)
     return render(
         request,
         "dashboard/access_tokens/new.html",
-        {"groups": permission_groups(chosen), "errors": errors},
-        status=422 if errors else 200,
+        {"groups": permission_groups(form.chosen()), "errors": form.errors_by_field()},
+        status=422 if form.errors else 200,
     )
 
 
