@@ -1,18 +1,15 @@
 """Callout populations (batch operations): their writes and the bulk population itself."""
 
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from scfm.accounts.models import Account
 from scfm.callouts.models import CALLOUT_POPULATION, BatchOperation, Callout, CalloutParticipation
-from scfm.callouts.states import (
-    BATCH_OPERATION_TRANSITIONS,
-    PUBLIC_BATCH_OPERATION_EVENTS,
-    BatchOperationStatus,
-    available_events,
-)
+from scfm.callouts.states import BATCH_OPERATION_MACHINE, BatchOperationStatus
 from scfm.contacts.models import Contact
 from scfm.core.errors import ValidationFailed
 from scfm.core.locks import share_account_references
@@ -22,6 +19,7 @@ from scfm.filtering.compiler import apply_filters
 from scfm.filtering.specs import CONTACT_FILTERS
 
 ACCOUNT_DEFAULT_PARAMETERS_KEY = "batch_operation_callout_population_parameters"
+QUEUED_PARAMETERS_MESSAGE = "cannot be changed once the population is queued"
 
 
 def contacts_matching(*, account: Account, contact_filter_params: Any):
@@ -80,22 +78,40 @@ def create_population(*, account: Account, data: dict[str, Any], callout_id: Any
 
 @transaction.atomic
 def update_population(*, population: BatchOperation, data: dict[str, Any]) -> BatchOperation:
+    """Change a population's metadata, and its parameters while it is a preview.
+
+    Only the columns sent are written, never `status` or the engine's lease (`population` may be
+    stale, and the populate loop moves those with conditional UPDATEs). New parameters are written
+    only where the row is still a preview, so a population queued since it was read keeps the
+    parameters it was queued with.
+    """
     errors = Errors()
+    assigned = []
     if "parameters" in data:
         if population.status != BatchOperationStatus.PREVIEW and data["parameters"] != population.parameters:
             # What was queued is what runs: the filter may not change under the engine.
-            errors.add("parameters", "cannot be changed once the population is queued")
-        else:
+            errors.add("parameters", QUEUED_PARAMETERS_MESSAGE)
+        elif population.status == BatchOperationStatus.PREVIEW:
             _validate_parameters(population.account, data["parameters"], errors)
             population.parameters = data["parameters"]
+            assigned.append("parameters")
     if "metadata" in data:
         population.metadata = merge_metadata(
             population.metadata, data["metadata"], data.get("metadata_merge_mode")
         )
+        assigned.append("metadata")
         if not isinstance(population.metadata, dict):
             errors.add("metadata", "is invalid")
     errors.raise_if_any()
-    population.save()
+    rows = BatchOperation.objects.filter(pk=population.pk)
+    if "parameters" in assigned:
+        rows = rows.filter(status=BatchOperationStatus.PREVIEW)
+    now = timezone.now()
+    if not rows.update(**{field: getattr(population, field) for field in assigned}, updated_at=now):
+        if BatchOperation.objects.filter(pk=population.pk).exists():
+            raise ValidationFailed.single("parameters", QUEUED_PARAMETERS_MESSAGE)
+        raise ValidationFailed.single("base", "has been deleted")  # by another request since it was read
+    population.updated_at = now
     return population
 
 
@@ -115,20 +131,45 @@ def delete_population(*, population: BatchOperation) -> None:
 
 def fire_population_event(*, population: BatchOperation, event: Any) -> BatchOperation:
     """Queue a population (preview → queued); the engine's populate loop runs it."""
-    allowed = set(available_events(BATCH_OPERATION_TRANSITIONS, population.status)) & set(
-        PUBLIC_BATCH_OPERATION_EVENTS
-    )
-    if event not in allowed:
+    if event not in BATCH_OPERATION_MACHINE.events_from(population.status, public_only=True):
         raise ValidationFailed.single("event", "is not included in the list")
-    sources, target = BATCH_OPERATION_TRANSITIONS[event]
     now = timezone.now()
-    moved = BatchOperation.objects.filter(pk=population.pk, status__in=sources).update(
-        status=target, updated_at=now
-    )
-    if not moved:
+    rows = BatchOperation.objects.filter(pk=population.pk)
+    if not BATCH_OPERATION_MACHINE.fire(rows, event, updated_at=now):
+        # Another request or the engine moved it between the read and this write.
         raise ValidationFailed.single("event", "is not included in the list")
-    population.status, population.updated_at = target, now
+    population.status, population.updated_at = BATCH_OPERATION_MACHINE.target(event), now
     return population
+
+
+def claimable_populations(*, now: datetime) -> QuerySet[BatchOperation]:
+    """Return the populations an engine may start: queued ones, and running ones whose lease ran
+    out (the engine holding them died)."""
+    return BatchOperation.objects.filter(
+        Q(status=BatchOperationStatus.QUEUED)
+        | Q(status=BatchOperationStatus.RUNNING, claim_expires_at__lt=now)
+    )
+
+
+def start_population(*, population_id: int, worker: str, now: datetime, lease_expires_at: datetime) -> bool:
+    """Fire `start` for the populate loop: the population runs under `worker`'s lease.
+
+    Return False when it is no longer claimable (another engine took it first, or it was deleted).
+    """
+    rows = claimable_populations(now=now).filter(pk=population_id)
+    return bool(
+        BATCH_OPERATION_MACHINE.fire(
+            rows, "start", claimed_by=worker, claim_expires_at=lease_expires_at, updated_at=now
+        )
+    )
+
+
+def finish_population(*, population_id: int, worker: str, now: datetime) -> bool:
+    """Fire `finish` for the engine holding the lease and release it; False if it holds it no more."""
+    rows = BatchOperation.objects.filter(pk=population_id, claimed_by=worker)
+    return bool(
+        BATCH_OPERATION_MACHINE.fire(rows, "finish", claimed_by=None, claim_expires_at=None, updated_at=now)
+    )
 
 
 _PARTICIPATION_COLUMNS = (

@@ -9,8 +9,7 @@ from scfm.accounts.models import Account, User
 from scfm.accounts.settings import MAX_PHONE_CALLS_PER_PARTICIPATION
 from scfm.call_flows.registry import is_registered
 from scfm.callouts.models import Callout, CalloutParticipation
-from scfm.callouts.states import CALLOUT_TRANSITIONS, available_events
-from scfm.calls.models import PhoneCall
+from scfm.callouts.states import CALLOUT_MACHINE
 from scfm.contacts.models import Contact
 from scfm.contacts.msisdn import EXTENSION_MESSAGE, has_extension, is_plausible_msisdn, normalize_msisdn
 from scfm.core.errors import ValidationFailed
@@ -26,7 +25,9 @@ def _validate_call_flow_logic(value: str | None, errors: Errors) -> None:
         errors.add("call_flow_logic", "is not included in the list")
 
 
-def _assign_callout_fields(callout: Callout, data: dict[str, Any], errors: Errors) -> None:
+def _assign_callout_fields(callout: Callout, data: dict[str, Any], errors: Errors) -> list[str]:
+    """Set the columns `data` names on `callout`; return them (what an update must save)."""
+    assigned = [field for field in ("call_flow_logic", "audio_url", "metadata", "settings") if field in data]
     if "call_flow_logic" in data:
         callout.call_flow_logic = blank_to_none(data["call_flow_logic"])
     if "audio_url" in data:
@@ -41,6 +42,7 @@ def _assign_callout_fields(callout: Callout, data: dict[str, Any], errors: Error
             errors.add("settings", "is invalid")
     if callout.audio_url is not None and not isinstance(callout.audio_url, str):
         errors.add("audio_url", "is invalid")
+    return assigned
 
 
 @transaction.atomic
@@ -59,10 +61,12 @@ def create_callout(*, account: Account, data: dict[str, Any], created_by: User |
 @transaction.atomic
 def update_callout(*, callout: Callout, data: dict[str, Any]) -> Callout:
     errors = Errors()
-    _assign_callout_fields(callout, data, errors)
+    assigned = _assign_callout_fields(callout, data, errors)
     _validate_call_flow_logic(callout.call_flow_logic, errors)
     errors.raise_if_any()
-    callout.save()
+    # Only the columns sent: `callout` may be stale, and its status is moved by conditional
+    # UPDATEs (fire_callout_event) that a full save would undo.
+    callout.save(update_fields=[*assigned, "updated_at"])
     return callout
 
 
@@ -82,15 +86,13 @@ def delete_callout(*, callout: Callout) -> None:
 
 def fire_callout_event(*, callout: Callout, event: Any) -> Callout:
     """Move the callout by `event` with one conditional UPDATE; 422 when not allowed from its status."""
-    if event not in available_events(CALLOUT_TRANSITIONS, callout.status):
+    if event not in CALLOUT_MACHINE.events_from(callout.status, public_only=True):
         raise ValidationFailed.single("event", "is not included in the list")
-    sources, target = CALLOUT_TRANSITIONS[event]
     now = timezone.now()
-    moved = Callout.objects.filter(pk=callout.pk, status__in=sources).update(status=target, updated_at=now)
-    if not moved:
+    if not CALLOUT_MACHINE.fire(Callout.objects.filter(pk=callout.pk), event, updated_at=now):
         # Another request changed the status between the read and this write.
         raise ValidationFailed.single("event", "is not included in the list")
-    callout.status, callout.updated_at = target, now
+    callout.status, callout.updated_at = CALLOUT_MACHINE.target(event), now
     return callout
 
 
@@ -148,8 +150,9 @@ def create_participation(*, callout: Callout, data: dict[str, Any]) -> CalloutPa
             )
     except IntegrityError as error:  # a concurrent request added the same contact first
         raise ValidationFailed.single("contact", "has already been taken") from error
-    PhoneCall.objects.create(
-        callout_participation=participation,
+    # Through the reverse relation: phone calls (scfm.calls) sit above callouts, which never
+    # import them.
+    participation.phone_calls.create(
         callout=callout,
         contact=contact,
         account_id=callout.account_id,
@@ -164,6 +167,7 @@ def update_participation(
     *, participation: CalloutParticipation, data: dict[str, Any]
 ) -> CalloutParticipation:
     errors = Errors()
+    assigned = [field for field in ("msisdn", "call_flow_logic", "metadata") if field in data]
     if "msisdn" in data:
         msisdn = _participation_msisdn(data["msisdn"], errors)
         if (
@@ -184,7 +188,9 @@ def update_participation(
         if not isinstance(participation.metadata, dict):
             errors.add("metadata", "is invalid")
     errors.raise_if_any()
-    participation.save()
+    # Only the columns sent: `answered` and `phone_calls_count` belong to the engine and webhooks,
+    # which move them with conditional UPDATEs that a full save of a stale row would undo.
+    participation.save(update_fields=[*assigned, "updated_at"])
     return participation
 
 
