@@ -4,15 +4,15 @@ import secrets
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
-from django.core.validators import EmailValidator
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from scfm.accounts import permissions
+from scfm.accounts.email_addresses import is_valid_email
 from scfm.accounts.models import AccessToken, Account, PlatformProvider, User, UserRole
 from scfm.call_flows.registry import DEFAULT_CALL_FLOW_LOGIC, is_registered
 from scfm.core.errors import ValidationFailed
@@ -67,15 +67,20 @@ def create_account(*, data: dict[str, Any] | None = None, super_admin: bool = Fa
 
 @transaction.atomic
 def update_account(*, account: Account, data: dict[str, Any]) -> Account:
-    _assign_account_fields(account, data, on_create=False)
+    assigned = _assign_account_fields(account, data, on_create=False)
     errors = Errors()
     _validate_account(account, errors)
     errors.raise_if_any()
-    account.save()
+    # Only the columns sent: `account` may be stale, and the engine moves its pacing cursor
+    # (`next_dial_at`) and the admin its `permissions` with UPDATEs a full save would undo.
+    account.save(update_fields=[*assigned, "updated_at"])
     return account
 
 
-def _assign_account_fields(account: Account, data: dict[str, Any], *, on_create: bool) -> None:
+def _assign_account_fields(account: Account, data: dict[str, Any], *, on_create: bool) -> list[str]:
+    """Set the columns `data` names on `account`; return them (what an update must save)."""
+    columns = (*ACCOUNT_STRING_FIELDS, "call_flow_logic", "metadata", "settings")
+    assigned = [field for field in columns if field in data]
     for field in ACCOUNT_STRING_FIELDS:
         if field in data:
             setattr(account, field, blank_to_none(data[field]))
@@ -88,6 +93,7 @@ def _assign_account_fields(account: Account, data: dict[str, Any], *, on_create:
     if "settings" in data:
         # Settings are replaced as sent (reference behaviour); defaults are applied on read.
         account.settings = data["settings"]
+    return assigned
 
 
 @transaction.atomic
@@ -195,25 +201,6 @@ def delete_access_token(
     access_token.delete()
 
 
-# No host-only domains such as `localhost`: invitations and password resets must reach a real mailbox.
-_email_validator = EmailValidator(allowlist=[])
-
-
-def is_valid_email(email: str) -> bool:
-    """Whether `email` is an address mail can be sent to.
-
-    EmailValidator accepts quoted local parts holding control characters (`"\x01"@example.com`),
-    which end up in mail headers, so anything unprintable or any whitespace is refused first.
-    """
-    if not email.isprintable() or any(char.isspace() for char in email):
-        return False
-    try:
-        _email_validator(email)
-    except DjangoValidationError:
-        return False
-    return True
-
-
 def _validate_user_fields(user: User, password: str | None, errors: Errors) -> None:
     if not user.email:
         errors.add("email", "can't be blank")
@@ -288,6 +275,7 @@ def update_user(*, user: User, data: dict[str, Any], acting_token: AccessToken |
     email = (blank_to_none(data["email"]) or "").lower() if "email" in data else user.email
     if password is not None or email != (user.email or "").lower():
         _check_may_grant_sign_in(user, acting_token)
+    assigned = [field for field in ("email", "locale", "metadata") if field in data]
     if "email" in data:
         user.email = email
     if "locale" in data:
@@ -299,18 +287,28 @@ def update_user(*, user: User, data: dict[str, Any], acting_token: AccessToken |
     errors.raise_if_any()
     if password is not None:
         user.set_password(password)
-    user.save()
+        assigned.append("password")
+    # Only the columns sent: a full save of a stale `user` would undo a role, staff flag or
+    # invitation set meanwhile by the dashboard or the admin.
+    user.save(update_fields=[*assigned, "updated_at"])
     return user
+
+
+def _delete_user_unless_protected(user: User, message: str) -> None:
+    """Delete `user`, or refuse with `message` when records protect it (callouts it created).
+
+    The callouts' PROTECT constraint makes the check, so accounts need not know callouts.
+    """
+    try:
+        user.delete()
+    except ProtectedError as error:
+        raise ValidationFailed.single("base", message) from error
 
 
 @transaction.atomic
 def delete_user(*, user: User, acting_token: AccessToken | None = None) -> None:
-    from scfm.callouts.models import Callout  # callouts depend on accounts, not the other way
-
     _check_may_grant_sign_in(user, acting_token)
-    if Callout.objects.filter(created_by=user).exists():
-        raise ValidationFailed.single("base", "Cannot delete record because dependent callouts exist")
-    user.delete()
+    _delete_user_unless_protected(user, "Cannot delete record because dependent callouts exist")
 
 
 def invitation_url(token: str) -> str:
@@ -392,8 +390,4 @@ def remove_user(*, user: User, removed_by: User) -> None:
         raise ValidationFailed.single("base", _("You cannot remove yourself."))
     if user.role == UserRole.ADMIN and not _other_admins_exist(user):
         raise ValidationFailed.single("base", _("The account's last admin cannot be removed."))
-    from scfm.callouts.models import Callout
-
-    if Callout.objects.filter(created_by=user).exists():
-        raise ValidationFailed.single("base", _("This user created callouts and cannot be removed."))
-    delete_user(user=user)
+    _delete_user_unless_protected(user, _("This user created callouts and cannot be removed."))
