@@ -5,184 +5,27 @@ revoking super admin, a user's staff/active/role flags, deleting a leaked access
 Secrets (provider auth tokens, API tokens, invitation tokens, password hashes) never appear in
 lists and appear masked to their last four characters on detail pages.
 
-This module also holds the helpers the other apps' admin modules share.
+Generic helpers shared by every app's admin module live in scfm.core.admin.
 """
 
 from django.contrib import admin, messages
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.admin.utils import get_fields_from_path
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db import connections
-from django.db.models import F, Q, QuerySet
-from django.urls import reverse
+from django.db.models import F
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from scfm.accounts import permissions
 from scfm.accounts.models import AccessToken, Account, User
 from scfm.call_flows.registry import CALL_FLOW_LOGICS
-
-admin.site.site_header = "SCFM administration"
-admin.site.site_title = "SCFM administration"
-admin.site.index_title = "Installation"
+from scfm.core.admin import ExactSearchMixin, FixedChoicesFilter, changelist_link, id_link_column, mask_secret
 
 SUPER_ADMIN_BIT = 1 << permissions.ACCOUNT_PERMISSIONS.index("super_admin")
-
-
-# --- shared helpers ---------------------------------------------------------------------------
-
-
-def mask_secret(value: str | None) -> str:
-    """Show only the last four characters of a secret."""
-    if not value:
-        return "-"
-    return "•" * 8 + value[-4:] if len(value) > 4 else "•" * 8
-
-
-def change_link(model, pk, label=None):
-    """A link to a record's admin page from its id alone (no query for the related row)."""
-    if pk is None:
-        return "-"
-    opts = model._meta
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
-    return format_html('<a href="{}">{}</a>', url, label if label is not None else pk)
-
-
-def id_link_column(model, field: str, description: str):
-    """A list/detail column linking to the record whose id is in `field` (sortable by it)."""
-
-    @admin.display(description=description, ordering=field)
-    def column(self, obj):
-        return change_link(model, getattr(obj, field))
-
-    return column
-
-
-def changelist_link(model, label, **params):
-    """A link to a model's admin list filtered by `params` (e.g. account__id__exact=3)."""
-    opts = model._meta
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
-    query = "&".join(f"{key}={value}" for key, value in params.items())
-    return format_html('<a href="{}?{}">{}</a>', url, query, label)
-
-
-class LargeTablePaginator(Paginator):
-    """Paginator that does not COUNT(*) a whole table of millions of rows.
-
-    An unfiltered list on PostgreSQL takes the planner's row estimate (pg_class.reltuples) once
-    the table is larger than ESTIMATE_ABOVE rows; filtered lists and small tables count exactly.
-    The estimate is only as fresh as the table's last ANALYZE.
-    """
-
-    ESTIMATE_ABOVE = 100_000
-
-    @cached_property
-    def count(self):
-        queryset = self.object_list
-        if isinstance(queryset, QuerySet) and not queryset.query.where:
-            connection = connections[queryset.db]
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)",
-                        [connection.ops.quote_name(queryset.model._meta.db_table)],
-                    )
-                    row = cursor.fetchone()
-                if row and row[0] is not None and row[0] > self.ESTIMATE_ABOVE:
-                    return int(row[0])
-        return Paginator.count.func(self)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """View-only: no adding, changing or deleting through the admin."""
-
-    ordering = ("-id",)
-    list_per_page = 50
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class BigTableAdmin(ReadOnlyAdmin):
-    """For tables of millions of rows: no full-table count, no per-option filter counts ("facets"),
-    sorting only on indexed columns. Filters must not list their options with a SELECT DISTINCT
-    (Django's default for plain CharFields), hence the fixed-choice filters below."""
-
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = LargeTablePaginator
-    sortable_by = ("id", "created_at")
-
-
-class FixedChoicesFilter(admin.SimpleListFilter):
-    """Filter on one field's exact value, offering a fixed list instead of querying for it."""
-
-    field_name = ""
-    options: tuple[tuple[str, str], ...] = ()  # (value, label); `choices` is taken by ListFilter
-
-    def lookups(self, request, model_admin):
-        return self.options
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(**{self.field_name: self.value()})
-        return queryset
 
 
 class CallFlowLogicFilter(FixedChoicesFilter):
     title = "call flow logic"
     parameter_name = field_name = "call_flow_logic"
     options = tuple(CALL_FLOW_LOGICS.items())
-
-
-class RemoteDirectionFilter(FixedChoicesFilter):
-    title = "remote direction"
-    parameter_name = field_name = "remote_direction"
-    options = (("inbound", "inbound"), ("outbound-api", "outbound-api"), ("outbound-dial", "outbound-dial"))
-
-
-class ExactSearchMixin:
-    """Search that the database can answer from an index.
-
-    `exact_search_fields` are matched exactly (a term that is not a valid value for a field,
-    such as a word for an id, skips that field); an msisdn term without a leading '+' also
-    matches with one. `contains_search_fields` use a case-insensitive substring match and are
-    meant for small tables only.
-    """
-
-    exact_search_fields: tuple[str, ...] = ("id",)
-    contains_search_fields: tuple[str, ...] = ()
-
-    def get_search_fields(self, request):
-        return (*self.exact_search_fields, *self.contains_search_fields)
-
-    def get_search_results(self, request, queryset, search_term):
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        query = Q()
-        for name in self.exact_search_fields:
-            field = get_fields_from_path(self.model, name)[-1]
-            try:
-                value = field.to_python(term)
-            except ValidationError:
-                continue
-            query |= Q(**{name: value})
-            if name.endswith("msisdn") and not term.startswith("+"):
-                query |= Q(**{name: f"+{term}"})
-        for name in self.contains_search_fields:
-            query |= Q(**{f"{name}__icontains": term})
-        if not query:
-            return queryset.none(), False
-        return queryset.filter(query), False
 
 
 # --- accounts -----------------------------------------------------------------------------------
@@ -275,16 +118,13 @@ class AccountAdmin(ExactSearchMixin, admin.ModelAdmin):
 
     @admin.display(description="related records")
     def related_records(self, obj):
-        from scfm.callouts.models import Callout
-        from scfm.calls.models import PhoneCall
-        from scfm.contacts.models import Contact
-
+        # Models of the layers above reached through their reverse relations, never imported.
         links = [
             changelist_link(User, "users", account__id__exact=obj.pk),
             changelist_link(AccessToken, "access tokens", resource_owner__id__exact=obj.pk),
-            changelist_link(Callout, "callouts", account__id__exact=obj.pk),
-            changelist_link(Contact, "contacts", account__id__exact=obj.pk),
-            changelist_link(PhoneCall, "phone calls", account__id__exact=obj.pk),
+            changelist_link(obj.callouts.model, "callouts", account__id__exact=obj.pk),
+            changelist_link(obj.contacts.model, "contacts", account__id__exact=obj.pk),
+            changelist_link(obj.phone_calls.model, "phone calls", account__id__exact=obj.pk),
         ]
         return format_html(" · ".join(["{}"] * len(links)), *links)
 
@@ -370,6 +210,14 @@ class UserAdmin(ExactSearchMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request, obj=None):
         return False  # users join through dashboard invitations or `createsuperuser`
+
+    def save_model(self, request, obj, form, change):
+        """Write only the fields the operator changed.
+
+        `obj` was read when the form was posted; a full save would write back its other columns
+        (email, password, invitation, last login) over whatever another request set meanwhile.
+        """
+        obj.save(update_fields=[*form.changed_data, "updated_at"])
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -3,18 +3,18 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from scfm.accounts.admin import (
+from scfm.accounts.admin import CallFlowLogicFilter
+from scfm.accounts.models import Account, User
+from scfm.callouts.models import BatchOperation, Callout, CalloutParticipation
+from scfm.contacts.models import Contact
+from scfm.core.admin import (
     BigTableAdmin,
-    CallFlowLogicFilter,
     ExactSearchMixin,
     ReadOnlyAdmin,
     change_link,
     changelist_link,
     id_link_column,
 )
-from scfm.accounts.models import Account, User
-from scfm.callouts.models import BatchOperation, Callout, CalloutParticipation
-from scfm.contacts.models import Contact
 
 
 @admin.register(Callout)
@@ -51,13 +51,12 @@ class CalloutAdmin(ExactSearchMixin, ReadOnlyAdmin):
 
     @admin.display(description="related records")
     def related_records(self, obj):
-        from scfm.calls.models import PhoneCall
-
         return format_html(
             "{} · {} · {}",
             changelist_link(BatchOperation, "populations", callout__id__exact=obj.pk),
             changelist_link(CalloutParticipation, "participations", callout__id__exact=obj.pk),
-            changelist_link(PhoneCall, "phone calls", callout__id__exact=obj.pk),
+            # Phone calls sit above callouts: reached through the reverse relation, not imported.
+            changelist_link(obj.phone_calls.model, "phone calls", callout__id__exact=obj.pk),
         )
 
 

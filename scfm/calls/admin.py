@@ -2,17 +2,23 @@
 
 from django.contrib import admin
 
-from scfm.accounts.admin import (
-    BigTableAdmin,
-    CallFlowLogicFilter,
-    ExactSearchMixin,
-    RemoteDirectionFilter,
-    changelist_link,
-    id_link_column,
-)
+from scfm.accounts.admin import CallFlowLogicFilter
 from scfm.accounts.models import Account
 from scfm.callouts.models import Callout
 from scfm.calls.models import PhoneCall, RemotePhoneCallEvent
+from scfm.core.admin import (
+    BigTableAdmin,
+    ExactSearchMixin,
+    FixedChoicesFilter,
+    changelist_link,
+    id_link_column,
+)
+
+
+class RemoteDirectionFilter(FixedChoicesFilter):
+    title = "remote direction"
+    parameter_name = field_name = "remote_direction"
+    options = (("inbound", "inbound"), ("outbound-api", "outbound-api"), ("outbound-dial", "outbound-dial"))
 
 
 @admin.register(PhoneCall)

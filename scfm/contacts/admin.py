@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from scfm.accounts.admin import BigTableAdmin, ExactSearchMixin, changelist_link, id_link_column
 from scfm.accounts.models import Account
 from scfm.contacts.models import Contact
+from scfm.core.admin import BigTableAdmin, ExactSearchMixin, changelist_link, id_link_column
 
 
 @admin.register(Contact)
@@ -22,11 +22,11 @@ class ContactAdmin(ExactSearchMixin, BigTableAdmin):
 
     @admin.display(description="related records")
     def related_records(self, obj):
-        from scfm.callouts.models import CalloutParticipation
-        from scfm.calls.models import PhoneCall
-
+        # Participations and phone calls sit above contacts: reached through the reverse
+        # relations, not imported.
+        participations = obj.callout_participations.model
         return format_html(
             "{} · {}",
-            changelist_link(CalloutParticipation, "callout participations", contact__id__exact=obj.pk),
-            changelist_link(PhoneCall, "phone calls", contact__id__exact=obj.pk),
+            changelist_link(participations, "callout participations", contact__id__exact=obj.pk),
+            changelist_link(obj.phone_calls.model, "phone calls", contact__id__exact=obj.pk),
         )

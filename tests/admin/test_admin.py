@@ -7,11 +7,11 @@ from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from scfm.accounts.admin import LargeTablePaginator
 from scfm.accounts.models import AccessToken, Account, User
 from scfm.callouts.models import BatchOperation, Callout, CalloutParticipation
 from scfm.calls.models import PhoneCall, RemotePhoneCallEvent
 from scfm.contacts.models import Contact
+from scfm.core.admin import LargeTablePaginator
 from tests import factories
 
 TWILIO_AUTH_TOKEN = "twilio-secret-token-ABCD"
