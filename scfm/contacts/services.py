@@ -96,7 +96,10 @@ def upsert_contact(*, account: Account, data: dict[str, Any]) -> Contact:
     if not isinstance(metadata, dict):
         raise ValidationFailed.single("metadata", "is invalid")
     contact.metadata = metadata
-    contact.save()
+    if contact._state.adding:
+        contact.save()
+    else:
+        contact.save(update_fields=["metadata", "updated_at"])  # the only column an upsert changes
     return contact
 
 

@@ -35,13 +35,29 @@ def merge_metadata(existing: Any, new: Any, mode: str | None) -> Any:
 
 
 def update_metadata(*, instance, data: dict) -> None:
-    """Merge `data["metadata"]` into `instance.metadata` by its mode and save just that column."""
-    from scfm.core.errors import ValidationFailed  # keep this module importable without Django set up
+    """Merge `data["metadata"]` into the stored metadata by its mode and save just that column.
+
+    The merge starts from the row as stored, read under a lock, not from `instance`, which may be
+    stale: another request (or a call flow recording answers) may have merged keys since.
+    """
+    # Imported here to keep this module importable without Django set up.
+    from django.db import transaction
+
+    from scfm.core.errors import ValidationFailed
 
     if "metadata" not in data:
         return
-    metadata = merge_metadata(instance.metadata, data["metadata"], data.get("metadata_merge_mode"))
-    if not isinstance(metadata, dict):
-        raise ValidationFailed.single("metadata", "is invalid")
-    instance.metadata = metadata
-    instance.save(update_fields=["metadata", "updated_at"])
+    with transaction.atomic():
+        stored = (
+            type(instance)
+            ._default_manager.select_for_update()
+            .filter(pk=instance.pk)
+            .values_list("metadata", flat=True)
+            .first()
+        )
+        current = instance.metadata if stored is None else stored
+        metadata = merge_metadata(current, data["metadata"], data.get("metadata_merge_mode"))
+        if not isinstance(metadata, dict):
+            raise ValidationFailed.single("metadata", "is invalid")
+        instance.metadata = metadata
+        instance.save(update_fields=["metadata", "updated_at"])
