@@ -6,7 +6,7 @@ PORT ?= 8000
 SIMULATOR_PORT ?= 8001
 export PORT SIMULATOR_PORT
 
-.PHONY: install browser run test lint fmt typecheck messages migrate serve clean
+.PHONY: install browser run test lint imports fmt typecheck messages migrate serve clean
 
 $(BIN)/scfm: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ test: install browser
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The layers of docs/architecture.md (import-linter contracts in pyproject.toml).
+imports: install
+	$(BIN)/lint-imports
 
 fmt: install
 	$(BIN)/ruff check --fix .
