@@ -2,7 +2,8 @@
 
 An IVR flow is a function from the caller's latest request (`Call`: the dialog's state, the digits
 pressed, what is already known) to a `Step`: the next state, the TwiML to answer and the answers to
-keep. `run_step` applies a step to the database; the flows themselves never touch it.
+keep. This package never touches the database: `scfm.calls.dialogs.run_step` applies a step to the
+call and its contact.
 
 The dialog's state lives in `phone_call.metadata["status"]` (initially `answered`), apart from the
 call's own `status`. One webhook URL is both the call's `Url` and its `StatusCallback`; only TwiML
@@ -17,12 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone
 from twilio.twiml.voice_response import VoiceResponse
-
-from scfm.calls.models import PhoneCall
-from scfm.core.metadata import deep_merge
 
 INITIAL_STATUS = "answered"
 # Call statuses of a provider's TwiML requests: `ringing` for the first request of an inbound
@@ -126,59 +122,6 @@ def is_twiml_request(params: Mapping[str, str] | None) -> bool:
     return params.get("CallStatus") in TWIML_REQUEST_CALL_STATUSES
 
 
-def twiml_builder(flow: Flow) -> Callable[[PhoneCall, str, Mapping[str, str] | None], VoiceResponse]:
-    """Make a `TWIML_BUILDERS` entry of an IVR flow: run one step per TwiML request.
-
-    Anything else (status callbacks, a render without the request) answers an empty Response and
-    leaves the dialog where it is.
-    """
-
-    def build(phone_call: PhoneCall, current_url: str, params: Mapping[str, str] | None) -> VoiceResponse:
-        if not is_twiml_request(params):
-            return VoiceResponse()
-        return run_step(phone_call.pk, flow, digits=params.get("Digits"), current_url=current_url)
-
-    return build
-
-
-def run_step(phone_call_id: int, flow: Flow, *, digits: Any, current_url: str) -> VoiceResponse:
-    """Run one step of `flow` for the call in one transaction, and return its TwiML.
-
-    The call and its contact are locked first, so two requests for one call (a provider retry, a
-    duplicate Redirect) are served one after the other: the second sees the first one's state
-    instead of both moving from the same state. When no transition applies (e.g. `finished`) the
-    answer is an empty Response: valid TwiML that ends the call, where the reference sent no body.
-    """
-    with transaction.atomic():
-        phone_call = (
-            PhoneCall.objects.select_for_update()
-            .select_related("contact")
-            .only("metadata", "contact", "contact__metadata")
-            .get(pk=phone_call_id)
-        )
-        contact = phone_call.contact
-        metadata = _as_dict(phone_call.metadata)
-        call = Call(
-            status=str(metadata.get("status") or INITIAL_STATUS),
-            digits=digits,
-            metadata=metadata,
-            contact_metadata=_as_dict(contact.metadata),
-            current_url=current_url,
-            now=timezone.now(),
-        )
-        step = flow(call)
-        if step is None:
-            return VoiceResponse()
-        phone_call.metadata = deep_merge(metadata, {**step.call_data, "status": step.to or call.status})
-        phone_call.save(update_fields=["metadata", "updated_at"])
-        if step.contact_data or step.contact_removed:
-            contact_metadata = deep_merge(call.contact_metadata, dict(step.contact_data))
-            for key in step.contact_removed:
-                contact_metadata.pop(key, None)
-            contact.metadata = contact_metadata
-            contact.save(update_fields=["metadata", "updated_at"])
-        return step.response
-
-
-def _as_dict(value: Any) -> dict:
-    return dict(value) if isinstance(value, dict) else {}
+def empty_response() -> VoiceResponse:
+    """Return the answer to a request that moves no dialog: valid TwiML that ends the call."""
+    return VoiceResponse()

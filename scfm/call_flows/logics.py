@@ -6,7 +6,7 @@ for a call depends on `phone_call.call_flow_logic` only, never on the callout's 
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -29,6 +29,14 @@ NO_AUDIO_URL_SAY = "No audio URL to play. Bye Bye"
 
 # (phone call, URL of the webhook being answered, the provider's request params or None) → TwiML.
 TwimlBuilder = Callable[["PhoneCall", str, Mapping[str, str] | None], VoiceResponse]
+
+
+class StepRunner(Protocol):
+    """Run one IVR step and keep its answers (scfm.calls.dialogs.run_step): call flows write nothing."""
+
+    def __call__(
+        self, phone_call_id: int, flow: ivr.Flow, *, digits: Any, current_url: str
+    ) -> VoiceResponse: ...
 
 
 def build_hello_world(phone_call: "PhoneCall", current_url: str, params: object = None) -> VoiceResponse:
@@ -58,10 +66,9 @@ TWIML_BUILDERS: dict[str, TwimlBuilder] = {
     PLAY_MESSAGE: build_play_message,
     # Same TwiML as PlayMessage; the engine's RapidPro loop starts the flow once the call completes.
     PLAY_MESSAGE_START_RAPIDPRO_FLOW: build_play_message,
-    # IVR dialogs: one step per TwiML request, state in the call's metadata (scfm.call_flows.ivr).
-    ews_laos.NAME: ivr.twiml_builder(ews_laos.step),
-    mama_info.NAME: ivr.twiml_builder(mama_info.step),
 }
+# IVR dialogs: one step per TwiML request, state in the call's metadata (scfm.call_flows.ivr).
+IVR_FLOWS: dict[str, ivr.Flow] = {ews_laos.NAME: ews_laos.step, mama_info.NAME: mama_info.step}
 
 
 def callout_audio_url(phone_call: "PhoneCall") -> str | None:
@@ -94,16 +101,27 @@ def absolute_media_url(url: str) -> str:
 
 
 def render_twiml(
-    phone_call: "PhoneCall", *, current_url: str, params: Mapping[str, str] | None = None
+    phone_call: "PhoneCall",
+    *,
+    current_url: str,
+    params: Mapping[str, str] | None = None,
+    run_ivr_step: StepRunner | None = None,
 ) -> str:
     """Render the TwiML document of the call's call flow logic.
 
     `current_url` is the externally visible URL of the webhook being answered; IVR flows redirect
     to it. `params` are the provider's request params (`request.POST`): IVR flows read the digits
-    pressed and tell TwiML requests from status callbacks with them; without them an IVR call
-    gets an empty Response and does not move. A call whose logic is no longer known gets
-    `<Hangup/>` rather than an error, because the provider is waiting on the line for an answer.
+    pressed and tell TwiML requests from status callbacks with them, and `run_ivr_step` moves the
+    dialog and keeps its answers; without either, or on a status callback, an IVR call gets an
+    empty Response and does not move. A call whose logic is no longer known gets `<Hangup/>` rather
+    than an error, because the provider is waiting on the line for an answer.
     """
+    flow = IVR_FLOWS.get(phone_call.call_flow_logic)
+    if flow is not None:
+        if run_ivr_step is None or params is None or not ivr.is_twiml_request(params):
+            return ivr.empty_response().to_xml()
+        step = run_ivr_step(phone_call.pk, flow, digits=params.get("Digits"), current_url=current_url)
+        return step.to_xml()
     builder = TWIML_BUILDERS.get(phone_call.call_flow_logic)
     if builder is None:
         logger.error(

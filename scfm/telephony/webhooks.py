@@ -10,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from scfm.call_flows.logics import render_twiml
+from scfm.calls.dialogs import run_step
 from scfm.calls.event_lookup import PhoneCallNotFound
 from scfm.calls.services import record_remote_phone_call_event
 from scfm.core.errors import BadRequest
@@ -49,7 +50,9 @@ def handle_phone_call_event(request: HttpRequest, phone_call_id: int | None = No
         return _error(400, "Bad Request")
     except PhoneCallNotFound:
         return _error(404, "Not Found")
-    twiml = render_twiml(phone_call, current_url=webhook_url(request), params=request.POST)
+    twiml = render_twiml(
+        phone_call, current_url=webhook_url(request), params=request.POST, run_ivr_step=run_step
+    )
     return HttpResponse(twiml, status=201, content_type=TWIML_CONTENT_TYPE)
 
 

@@ -12,6 +12,7 @@ from django.db import connection
 
 from scfm.call_flows import ews_laos, ivr
 from scfm.call_flows.logics import render_twiml
+from scfm.calls import dialogs
 from scfm.calls.models import PhoneCall
 from tests import factories
 from tests.telephony.conftest import inbound_params
@@ -128,7 +129,7 @@ def test_two_concurrent_requests_for_one_call_do_not_both_move_it():
 
     def request(name: str) -> None:
         try:
-            answers[name] = ivr.run_step(
+            answers[name] = dialogs.run_step(
                 phone_call.pk, slow_step, digits=None, current_url=CURRENT_URL
             ).to_xml()
         finally:
