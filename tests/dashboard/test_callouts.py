@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from scfm.call_flows.logics import render_twiml
 from scfm.callouts.models import Callout, CalloutParticipation
-from scfm.callouts.summary import callout_summary
+from scfm.calls.callout_summary import callout_summary
 from scfm.calls.models import PhoneCall
 from tests import factories
 

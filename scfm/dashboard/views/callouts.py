@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from scfm.call_flows.registry import CALL_FLOW_LOGICS
-from scfm.callouts import audio, results, services
+from scfm.callouts import audio, services
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.callouts.states import CALLOUT_TRANSITIONS, CalloutStatus, available_events
-from scfm.callouts.summary import callout_summary
+from scfm.calls import callout_results as results
+from scfm.calls.callout_summary import callout_summary
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import member_required
 from scfm.dashboard.forms.callouts import EMPTY_ROWS, CalloutForm

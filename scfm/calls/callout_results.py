@@ -38,7 +38,8 @@ def _calls_by_participation(callout: Callout) -> Iterator[tuple[int, list[tuple[
         .order_by("callout_participation_id", "id")
         .values_list("callout_participation_id", "status", "duration")
     )
-    current_id, current_calls = None, []
+    current_id: int | None = None
+    current_calls: list[tuple[str, int]] = []
     for participation_id, status, duration in calls.iterator(CHUNK_SIZE):
         if participation_id != current_id:
             if current_id is not None:
@@ -49,7 +50,7 @@ def _calls_by_participation(callout: Callout) -> Iterator[tuple[int, list[tuple[
         yield current_id, current_calls
 
 
-def result_rows(callout: Callout) -> Iterator[list]:
+def result_rows(callout: Callout) -> Iterator[list[object]]:
     """Yield the header, then one row per participant in participation order.
 
     Three queries in all, whatever the number of participants: the first pass collects the
