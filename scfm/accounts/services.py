@@ -9,7 +9,6 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from scfm.accounts import permissions
 from scfm.accounts.email_addresses import is_valid_email
@@ -201,7 +200,7 @@ def delete_access_token(
     access_token.delete()
 
 
-def _validate_user_fields(user: User, password: str | None, errors: Errors) -> None:
+def validate_user_fields(user: User, password: str | None, errors: Errors) -> None:
     if not user.email:
         errors.add("email", "can't be blank")
     elif not is_valid_email(user.email):
@@ -257,7 +256,7 @@ def create_user(*, account: Account, data: dict[str, Any], acting_token: AccessT
     if password is None or password == "":
         errors.add("password", "can't be blank")
         password = None
-    _validate_user_fields(user, password, errors)
+    validate_user_fields(user, password, errors)
     errors.raise_if_any()
     # The first user of an account administers it.
     user.role = UserRole.MEMBER if account.users.filter(role=UserRole.ADMIN).exists() else UserRole.ADMIN
@@ -283,7 +282,7 @@ def update_user(*, user: User, data: dict[str, Any], acting_token: AccessToken |
     if "metadata" in data:
         user.metadata = merge_metadata(user.metadata, data["metadata"], data.get("metadata_merge_mode"))
     errors = Errors()
-    _validate_user_fields(user, password, errors)
+    validate_user_fields(user, password, errors)
     errors.raise_if_any()
     if password is not None:
         user.set_password(password)
@@ -294,7 +293,7 @@ def update_user(*, user: User, data: dict[str, Any], acting_token: AccessToken |
     return user
 
 
-def _delete_user_unless_protected(user: User, message: str) -> None:
+def delete_user_unless_protected(user: User, message: str) -> None:
     """Delete `user`, or refuse with `message` when records protect it (callouts it created).
 
     The callouts' PROTECT constraint makes the check, so accounts need not know callouts.
@@ -308,7 +307,7 @@ def _delete_user_unless_protected(user: User, message: str) -> None:
 @transaction.atomic
 def delete_user(*, user: User, acting_token: AccessToken | None = None) -> None:
     _check_may_grant_sign_in(user, acting_token)
-    _delete_user_unless_protected(user, "Cannot delete record because dependent callouts exist")
+    delete_user_unless_protected(user, "Cannot delete record because dependent callouts exist")
 
 
 def invitation_url(token: str) -> str:
@@ -341,53 +340,3 @@ def invite_user(
         )
     )
     return user
-
-
-# Dashboard user management: its messages are shown to people, so they are translated.
-
-
-def _other_admins_exist(user: User) -> bool:
-    """Whether the account has an admin besides `user`; locks every admin row, in order, so two admins
-    demoting or removing each other at once cannot leave the account without one."""
-    admins = User.objects.select_for_update().filter(account_id=user.account_id, role=UserRole.ADMIN)
-    return any(pk != user.pk for pk in admins.order_by("pk").values_list("pk", flat=True))
-
-
-@transaction.atomic
-def invite_new_user(*, account: Account, email: str, role: str, invited_by: User | None) -> User:
-    """Create a user who cannot sign in until they accept the invitation emailed to them."""
-    user = User(account=account, email=(blank_to_none(email) or "").lower(), metadata={}, locale="en")
-    errors = Errors()
-    _validate_user_fields(user, None, errors)
-    if role not in UserRole.values:
-        errors.add("role", "is not included in the list")
-    errors.raise_if_any()
-    user.role = role
-    if invited_by is not None:
-        user.locale = invited_by.locale
-    user.set_unusable_password()
-    user.save()
-    return invite_user(user=user, invited_by=invited_by)
-
-
-@transaction.atomic
-def change_user_role(*, user: User, role: str) -> User:
-    """Make a user an admin or a member; an account always keeps at least one admin."""
-    if role not in UserRole.values:
-        raise ValidationFailed.single("role", _("is not a valid role"))
-    if user.role == UserRole.ADMIN and role != UserRole.ADMIN and not _other_admins_exist(user):
-        raise ValidationFailed.single("base", _("The account's last admin cannot be made a member."))
-    if user.role != role:
-        user.role = role
-        user.save(update_fields=["role", "updated_at"])
-    return user
-
-
-@transaction.atomic
-def remove_user(*, user: User, removed_by: User) -> None:
-    """Remove a user from the dashboard: never yourself, never the account's last admin."""
-    if user.pk == removed_by.pk:
-        raise ValidationFailed.single("base", _("You cannot remove yourself."))
-    if user.role == UserRole.ADMIN and not _other_admins_exist(user):
-        raise ValidationFailed.single("base", _("The account's last admin cannot be removed."))
-    _delete_user_unless_protected(user, _("This user created callouts and cannot be removed."))

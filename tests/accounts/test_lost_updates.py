@@ -7,8 +7,9 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
+from scfm.accounts.memberships import change_user_role
 from scfm.accounts.models import Account, User
-from scfm.accounts.services import change_user_role, invite_user, update_account, update_user
+from scfm.accounts.services import invite_user, update_account, update_user
 from tests import factories
 
 pytestmark = pytest.mark.django_db

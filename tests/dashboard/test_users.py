@@ -7,7 +7,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from scfm.accounts import services
+from scfm.accounts import memberships
 from scfm.accounts.models import User, UserRole
 from scfm.core.errors import ValidationFailed
 from tests import factories
@@ -25,7 +25,7 @@ def url(name, user):
 @pytest.fixture
 def invited(account, admin_user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        user = services.invite_new_user(
+        user = memberships.invite_new_user(
             account=account, email="new@example.com", role=UserRole.MEMBER, invited_by=admin_user
         )
     mail.outbox.clear()
@@ -157,7 +157,7 @@ def test_the_last_admin_cannot_be_demoted(admin_client, admin_user, member_user)
 
 
 def test_an_admin_may_step_down_when_another_admin_remains(admin_client, admin_user, member_user):
-    services.change_user_role(user=member_user, role=UserRole.ADMIN)
+    memberships.change_user_role(user=member_user, role=UserRole.ADMIN)
 
     response = admin_client.post(url("user_role", admin_user), {"role": "member"})
 
@@ -199,7 +199,7 @@ def test_the_last_admin_cannot_be_removed(account, admin_user):
 
     # The dashboard never offers it (an admin cannot remove themselves); the service refuses anyway.
     with pytest.raises(ValidationFailed, match="last admin cannot be removed"):
-        services.remove_user(user=other_admin, removed_by=factories.UserFactory(account=account))
+        memberships.remove_user(user=other_admin, removed_by=factories.UserFactory(account=account))
     assert User.objects.filter(pk=other_admin.pk).exists()
 
 

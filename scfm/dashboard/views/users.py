@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from scfm.accounts import services
+from scfm.accounts import memberships, services
 from scfm.accounts.models import User, UserRole
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import admin_required
@@ -54,7 +54,7 @@ def user_invite(request):
     form = UserInviteForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            user = services.invite_new_user(
+            user = memberships.invite_new_user(
                 account=request.user.account,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
@@ -91,7 +91,7 @@ def user_role(request, pk):
     form = UserRoleForm(request.POST)
     form.is_valid()  # any text: the service refuses a role that does not exist
     try:
-        services.change_user_role(user=user, role=form.cleaned_data["role"])
+        memberships.change_user_role(user=user, role=form.cleaned_data["role"])
     except ValidationFailed as error:
         messages.error(request, _error_messages(error))
         return redirect("dashboard:user_detail", pk=pk)
@@ -118,7 +118,7 @@ def user_reinvite(request, pk):
 def user_delete(request, pk):
     user = get_object_or_404(_users(request), pk=pk)
     try:
-        services.remove_user(user=user, removed_by=request.user)
+        memberships.remove_user(user=user, removed_by=request.user)
     except ValidationFailed as error:
         messages.error(request, _error_messages(error))
         return redirect("dashboard:user_detail", pk=pk)

@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from scfm.accounts import sign_in
+from scfm.accounts import memberships, sign_in
 from scfm.accounts.models import User
 
 
@@ -115,10 +115,7 @@ def accept_invitation_view(request):
         return render(request, "users/invitation_invalid.html", status=404)
     form = InvitationAcceptForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        user.invitation_token = None
-        user.invitation_accepted_at = timezone.now()
-        user.save(update_fields=["invitation_token", "invitation_accepted_at", "updated_at"])
+        memberships.accept_invitation(user=user, password=form.cleaned_data["new_password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Your password was set successfully. You are now signed in."))
         return redirect(settings.LOGIN_REDIRECT_URL)
