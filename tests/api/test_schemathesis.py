@@ -23,7 +23,7 @@ CONFIG = schemathesis.Config.from_dict(
         # Text without NUL or lone surrogates: the API refuses both (400/422) wherever they appear,
         # as PostgreSQL cannot store them.
         "generation": {
-            "max-examples": 60,
+            "max-examples": 40,
             "deterministic": True,
             "mode": "all",
             "allow-x00": False,
@@ -140,7 +140,7 @@ def test_stateful_workflows_conform_to_the_schema(app, normal_token):
     run_state_machine_as_test(
         Workflow,
         settings=settings(
-            max_examples=150,
+            max_examples=100,
             stateful_step_count=8,
             deadline=None,
             derandomize=True,
