@@ -40,8 +40,9 @@ def check_body(data) -> None:
                 raise ValidationFailed.single(field, LONE_SURROGATE_MESSAGE)
             continue
         if isinstance(node, dict):
-            # Keys are strings, checked like values; a top-level key names the field of its subtree.
-            pending.extend((key, depth, key if depth == 1 else field) for key in node)
+            # Keys are strings, checked like values; a top-level key names the field of its subtree
+            # (a refused top-level key itself is reported under `base`: the answer must show it).
+            pending.extend((key, depth, field) for key in node)
             children = [(child, key if depth == 1 else field) for key, child in node.items()]
         elif isinstance(node, list):
             children = [(child, field) for child in node]

@@ -35,6 +35,12 @@ def test_a_lone_surrogate_in_a_contact_value_or_key_is_refused_naming_the_field(
     assert api.get("/api/contacts").status_code == 200
 
 
+def test_a_lone_surrogate_in_a_top_level_key_is_reported_under_base(api):
+    response = post_json(api, "POST", "/api/contacts", {"msisdn": "+855972345678", f"x{LONE}": 1})
+    assert (response.status_code, response.json()) == (422, {"errors": {"base": [MESSAGE]}})
+    assert not Contact.objects.exists()
+
+
 def test_a_lone_low_surrogate_is_refused_and_a_paired_one_is_an_emoji(api):
     response = post_json(
         api, "POST", "/api/contacts", {"msisdn": "+855972345678", "metadata": {"a": "\udc00"}}
