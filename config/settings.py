@@ -271,6 +271,9 @@ SCFM_IVR_AUDIO_URL = (
 # Engine timing; read here so every process shares one definition.
 SCFM_STATUS_FETCH_AFTER_SECONDS = env_int("SCFM_STATUS_FETCH_AFTER_SECONDS", 600)
 SCFM_STATUS_FETCH_INTERVAL_SECONDS = env_int("SCFM_STATUS_FETCH_INTERVAL_SECONDS", 900)
+# Shifts the calendar clock (calling windows, start_at, stop_at) by this many seconds; a test seam,
+# see scfm/core/clock.py. Set it in every process (web and engine) or in none.
+SCFM_CLOCK_OFFSET_SECONDS = env_int("SCFM_CLOCK_OFFSET_SECONDS", 0)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from scfm.accounts import permissions
 from scfm.accounts.email_addresses import is_valid_email
 from scfm.accounts.models import AccessToken, Account, PlatformProvider, User, UserRole
+from scfm.accounts.settings import delivery_settings_errors
 from scfm.call_flows.registry import DEFAULT_CALL_FLOW_LOGIC, is_registered
 from scfm.core.errors import ValidationFailed
 from scfm.core.metadata import merge_metadata
@@ -30,7 +31,7 @@ ACCOUNT_STRING_FIELDS = (
 ALL_PERMISSIONS = list(permissions.TOKEN_PERMISSIONS)
 
 
-def _validate_account(account: Account, errors: Errors) -> None:
+def _validate_account(account: Account, errors: Errors, *, settings_sent: bool) -> None:
     if account.platform_provider_name not in (None, *PlatformProvider.values):
         errors.add("platform_provider_name", "is not included in the list")
     if not account.call_flow_logic:
@@ -41,6 +42,10 @@ def _validate_account(account: Account, errors: Errors) -> None:
         errors.add("metadata", "is invalid")
     if not isinstance(account.settings, dict):
         errors.add("settings", "is invalid")
+    elif settings_sent:
+        # Only when sent: settings stored before these checks existed must not block other edits.
+        for message in delivery_settings_errors(account.settings):
+            errors.add("settings", message)
     for field in ("twilio_account_sid", "somleng_account_sid"):
         value = getattr(account, field)
         if value and (
@@ -58,7 +63,7 @@ def create_account(*, data: dict[str, Any] | None = None, super_admin: bool = Fa
     account = Account(permissions=1 if super_admin else 0)
     _assign_account_fields(account, data, on_create=True)
     errors = Errors()
-    _validate_account(account, errors)
+    _validate_account(account, errors, settings_sent="settings" in data)
     errors.raise_if_any()
     account.save()
     return account
@@ -68,7 +73,7 @@ def create_account(*, data: dict[str, Any] | None = None, super_admin: bool = Fa
 def update_account(*, account: Account, data: dict[str, Any]) -> Account:
     assigned = _assign_account_fields(account, data, on_create=False)
     errors = Errors()
-    _validate_account(account, errors)
+    _validate_account(account, errors, settings_sent="settings" in assigned)
     errors.raise_if_any()
     # Only the columns sent: `account` may be stale, and the engine moves its pacing cursor
     # (`next_dial_at`) and the admin its `permissions` with UPDATEs a full save would undo.

@@ -19,6 +19,9 @@ class Callout(TimeStampedModel):
     audio_file = models.FileField(upload_to="callouts/audio/", null=True, blank=True)
     settings = models.JSONField(default=dict)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Set by the engine when every participation of the started callout is final (answered, out of
+    # attempts, never to be retried, or past `stop_at`); cleared if new calls are added after.
+    completed_at = models.DateTimeField(null=True, blank=True)
 
     objects = AccountScopedQuerySet.as_manager()
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from scfm.accounts.models import Account, User
 from scfm.accounts.settings import MAX_PHONE_CALLS_PER_PARTICIPATION
 from scfm.call_flows.registry import is_registered
+from scfm.callouts.delivery import callout_settings_errors
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.callouts.states import CALLOUT_MACHINE
 from scfm.contacts.models import Contact
@@ -40,6 +41,8 @@ def _assign_callout_fields(callout: Callout, data: dict[str, Any], errors: Error
         callout.settings = data["settings"]  # replaced wholesale, as the reference does
         if not isinstance(callout.settings, dict):
             errors.add("settings", "is invalid")
+        for message in callout_settings_errors(callout.settings):
+            errors.add("settings", message)
     if callout.audio_url is not None and not isinstance(callout.audio_url, str):
         errors.add("audio_url", "is invalid")
     return assigned

@@ -172,8 +172,11 @@ def record_hand_overs(hand_overs: Sequence[HandOver]) -> None:
         cursor.execute(_RECORD_HAND_OVERS_SQL.format(rows=", ".join([row] * len(hand_overs))), params)
 
 
-def record_refusal(phone_call_id: int, *, message: str, now: datetime) -> PhoneCallStatus:
-    """Record that the provider refused a claimed call (`errored`) and schedule its retry."""
+def record_refusal(
+    phone_call_id: int, *, message: str, now: datetime, terminal: bool = False
+) -> PhoneCallStatus:
+    """Record that the provider refused a claimed call (`errored`) and schedule its retry, unless
+    the refusal is `terminal` (the number can never be called)."""
     move = TRANSITIONS[Move.REFUSE]
     with transaction.atomic():
         moved = PhoneCall.objects.filter(status_allows(move), pk=phone_call_id).update(
@@ -185,7 +188,7 @@ def record_refusal(phone_call_id: int, *, message: str, now: datetime) -> PhoneC
             lock_version=F("lock_version") + 1,
             updated_at=now,
         )
-        if moved:
+        if moved and not terminal:
             schedule_retry(phone_call_id=phone_call_id, status=move.target, now=now)
     return move.target
 

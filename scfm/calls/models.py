@@ -63,6 +63,9 @@ class PhoneCall(TimeStampedModel):
     claimed_by = models.CharField(max_length=255, null=True, blank=True)  # the engine handing it over
     claim_expires_at = models.DateTimeField(null=True, blank=True)  # after this, the hand-over is unknown
     retry_at = models.DateTimeField(null=True, blank=True)  # when the next attempt is due, if one is
+    # Set by the dial loop on a `created` call it found outside its calling window: when the window
+    # opens (real time). The call is not claimed before then.
+    window_opens_at = models.DateTimeField(null=True, blank=True)
     # When the engine started (or skipped) the RapidPro flow of a completed
     # PlayMessageStartRapidproFlow call; details go to metadata["rapidpro"] as in the reference.
     rapidpro_handled_at = models.DateTimeField(null=True, blank=True)
@@ -87,8 +90,20 @@ class PhoneCall(TimeStampedModel):
             models.Index(fields=["callout", "status"], name="phone_calls_callout_status"),
             # The API's msisdn filter.
             models.Index(fields=["msisdn"], name="phone_calls_msisdn"),
-            # Read by the engine's dial loop: created calls of an account, oldest first.
+            # Calls of an account by status: the API's lists, the concurrency cap's count.
             models.Index(fields=["account", "status", "id"], name="phone_calls_account_status"),
+            # Read by the engine's dial loop: a callout's created calls, oldest first, apart from
+            # those held for their calling window (indexed below by when it opens).
+            models.Index(
+                fields=["callout", "id"],
+                name="phone_calls_dial_queue",
+                condition=models.Q(status=INITIAL_STATUS, window_opens_at__isnull=True),
+            ),
+            models.Index(
+                fields=["callout", "window_opens_at"],
+                name="phone_calls_window_wait",
+                condition=models.Q(status=INITIAL_STATUS, window_opens_at__isnull=False),
+            ),
             # Read by the engine's RapidPro loop: completed calls whose flow start is due.
             models.Index(
                 fields=["id"],

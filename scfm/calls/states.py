@@ -5,7 +5,7 @@ from there, in Python (`Transition.allows`) and in SQL (`WHERE status IN (…)` 
 `Transition.sources`, see `sql_statuses`). The moves themselves are made by:
 
 - `scfm.calls.lifecycle`: the engine's hand-over moves (claim, release, placed, refused, outcome
-  unknown, never sent, bound by reconciliation, expired);
+  unknown, never sent, bound by reconciliation, expired, canceled unsent at the callout's stop_at);
 - `scfm.calls.services`: a provider's news (status callbacks and polled statuses, `next_status`);
 - `scfm.calls.retries`: retry scheduling and the next attempt, a new `created` call.
 """
@@ -74,6 +74,7 @@ class Move(StrEnum):
     REFUSE = "refuse"  # the provider refused the request
     GIVE_UP_UNSENT = "give_up_unsent"  # outcome unknown, and the provider never heard of the call
     EXPIRE_UNKNOWN = "expire_unknown"  # the provider forgot a call an hour after hand-over
+    CANCEL_UNSENT = "cancel_unsent"  # the callout's stop_at passed before the call went out
     # A provider's news: its CallStatus, by callback or by polling (`next_status`).
     EXPIRE_STILL_QUEUED = "expire_still_queued"  # still `queued` an hour after hand-over
     RING = "ring"  # ringing, in-progress or answered
@@ -103,6 +104,7 @@ TRANSITIONS: dict[Move, Transition] = {
     Move.REFUSE: Transition(frozenset({S.QUEUED}), S.ERRORED),
     Move.GIVE_UP_UNSENT: Transition(frozenset({S.QUEUED}), S.ERRORED),
     Move.EXPIRE_UNKNOWN: Transition(frozenset({S.REMOTELY_QUEUED, S.IN_PROGRESS}), S.EXPIRED),
+    Move.CANCEL_UNSENT: Transition(frozenset({S.CREATED}), S.CANCELED),
     Move.EXPIRE_STILL_QUEUED: Transition(COMPLETABLE_STATUSES - {S.EXPIRED}, S.EXPIRED),
     Move.RING: Transition(COMPLETABLE_STATUSES - {S.IN_PROGRESS}, S.IN_PROGRESS),
     Move.END_BUSY: Transition(COMPLETABLE_STATUSES, S.BUSY),

@@ -270,7 +270,9 @@ def _record_outcome(outcome: Outcome) -> str:
     if isinstance(error, provider.ProviderBusy):
         return _release(call_id, outcome.call.account_id, error)
     if isinstance(error, provider.ProviderRefused):
-        return lifecycle.record_refusal(call_id, message=error.message, now=timezone.now())
+        return lifecycle.record_refusal(
+            call_id, message=error.message, now=timezone.now(), terminal=error.terminal
+        )
     return _record_unknown(call_id, error, now=outcome.at)
 
 
@@ -291,7 +293,9 @@ def hand_over(phone_call_id: int) -> str:
     except provider.ProviderBusy as error:
         return _release(call.pk, call.account_id, error)
     except provider.ProviderRefused as error:
-        return lifecycle.record_refusal(call.pk, message=error.message, now=timezone.now())
+        return lifecycle.record_refusal(
+            call.pk, message=error.message, now=timezone.now(), terminal=error.terminal
+        )
     except provider.OutcomeUnknown as error:
         return _record_unknown(call.pk, error, now=timezone.now())
     claimed = ClaimedCall(call.pk, call.msisdn, call.account_id)

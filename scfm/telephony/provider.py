@@ -3,7 +3,8 @@
 Nothing outside `scfm.telephony` imports twilio. The engine passes primitives in and gets
 dataclasses and three kinds of failure back, which decide what happens to the phone call:
 
-- `ProviderRefused`: the provider answered that it will not place the call (a 4xx): `errored`.
+- `ProviderRefused`: the provider answered that it will not place the call (a 4xx): `errored`;
+  never retried when its error code says the number cannot be called (`terminal`).
 - `ProviderBusy`: the call was certainly not created (429, 503, or the request never left): try
   again later, same attempt.
 - `OutcomeUnknown`: the request may have reached the provider (read timeout, a 5xx, a dropped
@@ -19,6 +20,8 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
+
+from scfm.telephony.terminal_errors import is_terminal
 
 TWILIO_STATUS_CALLBACK_EVENTS = ["initiated", "ringing", "answered", "completed"]
 REQUEST_TIMEOUT_SECONDS = 15
@@ -52,10 +55,16 @@ class RemoteCall:
 
 
 class ProviderError(Exception):
-    def __init__(self, message: str, *, status: int | None = None):
+    def __init__(self, message: str, *, status: int | None = None, code: int | None = None):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.code = code  # the provider's error code (Twilio's numbering), when it gave one
+
+    @property
+    def terminal(self) -> bool:
+        """Whether the error says the number can never be called (scfm.telephony.terminal_errors)."""
+        return is_terminal(self.code)
 
 
 class ProviderRefused(ProviderError):
@@ -104,12 +113,15 @@ def _resource(call: Any) -> dict[str, Any]:
 
 def _classify(error: Exception) -> ProviderError:
     if isinstance(error, TwilioRestException):
+        code = error.code if isinstance(error.code, int) else None
         message = f"{error.status}: {error.msg}" if error.msg else str(error.status)
+        if code is not None:
+            message += f" (error {code})"
         if error.status in (429, 503):
-            return ProviderBusy(message, status=error.status)
+            return ProviderBusy(message, status=error.status, code=code)
         if 400 <= error.status < 500:
-            return ProviderRefused(message, status=error.status)
-        return OutcomeUnknown(message, status=error.status)
+            return ProviderRefused(message, status=error.status, code=code)
+        return OutcomeUnknown(message, status=error.status, code=code)
     if isinstance(error, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
         return ProviderBusy(f"could not connect: {error}")
     if isinstance(error, requests.exceptions.ConnectionError) and "NewConnectionError" in repr(error):
