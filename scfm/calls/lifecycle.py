@@ -299,3 +299,17 @@ def expire_unknown(call: PhoneCall, *, reason: str, now: datetime) -> PhoneCallS
         if moved:
             schedule_retry(phone_call_id=call.pk, status=move.target, now=now)
     return move.target if moved else None
+
+
+def cancel_unsent(*, callout_id: int, reason: str, now: datetime) -> int:
+    """Cancel the callout's calls that never went out (`created` → `canceled`), without retries;
+    return how many. Used when the callout's `stop_at` has passed: it makes no new calls."""
+    move = TRANSITIONS[Move.CANCEL_UNSENT]
+    return PhoneCall.objects.filter(status_allows(move), callout_id=callout_id).update(
+        status=move.target,
+        remote_error_message=reason,
+        window_opens_at=None,
+        retry_at=None,
+        lock_version=F("lock_version") + 1,
+        updated_at=now,
+    )
