@@ -69,7 +69,16 @@ class AccountInput(serializers.Serializer):
     somleng_api_host = StringField(max_length=255)
     somleng_api_base_url = StringField(max_length=255)
     call_flow_logic = StringField(max_length=255)
-    settings = HashField(required=False, help_text="Replaced as sent; missing keys read as their defaults.")
+    settings = HashField(
+        required=False,
+        help_text=(
+            "Replaced as sent; missing keys read as their defaults. Delivery control keys: "
+            "`time_zone` (an IANA name, e.g. Asia/Phnom_Penh), `max_concurrent_calls` (at most this many "
+            "calls between hand-over and a final status; none by default) and `calling_window` (the "
+            'default window of the account\'s callouts, `{"from": "08:00", "to": "20:00", "days": '
+            '["mon", …]}`, ignored by emergency callouts). Bad values are a 422 under `settings`.'
+        ),
+    )
     metadata = HashField(required=False)
     metadata_merge_mode = MergeModeField()
 

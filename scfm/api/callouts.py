@@ -37,7 +37,22 @@ class CalloutInput(serializers.Serializer):
     metadata = HashField(required=False)
     metadata_merge_mode = MergeModeField()
     settings = HashField(
-        required=False, help_text="Settings read by the call flow logic; replaced on update."
+        required=False,
+        help_text=(
+            "Per-callout settings, replaced on update; keys other than these are kept as sent. "
+            "`priority`: emergency, high, normal (default) or low — emergencies take the account's "
+            "whole rate, the others share it 4 : 2 : 1. "
+            '`calling_window`: `{"from": "08:00", "to": "20:00", "days": ["mon", …], "overnight": false}` '
+            "in the contact's local time (metadata `time_zone`, else the number's region, else the "
+            "account's `time_zone`, else UTC); calls outside it wait. "
+            '`retry_policy`: delays in seconds per outcome, `{"busy": [300, 900], "not_answered": [900], '
+            '"errored": []}` (the n-th such outcome waits the n-th delay; `[]` never retries; outcomes '
+            "busy, not_answered, failed, errored, expired, canceled; others use "
+            "`phone_call_retry_delay_seconds`). `start_at` / `stop_at`: ISO 8601 with an offset; dialing "
+            "begins at `start_at`, and at `stop_at` no new calls or retries are made. Also "
+            "`phone_call_retry_delay_seconds` and `max_phone_calls_for_callout_participation`. "
+            "Bad values are a 422 under `settings`."
+        ),
     )
 
 
