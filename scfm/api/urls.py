@@ -10,6 +10,7 @@ from scfm.api.access_tokens import AccessTokenViewSet
 from scfm.api.accounts import AccountViewSet, CurrentAccountViewSet
 from scfm.api.batch_operations import BatchOperationEventViewSet, BatchOperationViewSet
 from scfm.api.callout_participations import CalloutParticipationViewSet
+from scfm.api.callout_statistics import CalloutStatisticsViewSet
 from scfm.api.callouts import CalloutEventViewSet, CalloutViewSet
 from scfm.api.contacts import ContactDataViewSet, ContactViewSet
 from scfm.api.phone_calls import PhoneCallViewSet
@@ -99,6 +100,7 @@ urlpatterns = [
     path("api/contact_data", ContactDataViewSet.as_view(CREATE)),
     *resource("callouts", CalloutViewSet),
     nested("callouts", "callout_id", "callout_events", CalloutEventViewSet, CREATE),
+    nested("callouts", "callout_id", "statistics", CalloutStatisticsViewSet, READ_MEMBER),
     nested("callouts", "callout_id", "callout_participations", CalloutParticipationViewSet, COLLECTION),
     nested("callouts", "callout_id", "contacts", ContactViewSet),
     nested("callouts", "callout_id", "phone_calls", PhoneCallViewSet),

@@ -1,0 +1,271 @@
+"""A callout's delivery statistics and ETA (`GET /api/callouts/:id/statistics`, the callout page).
+
+A fixed number of queries whatever the callout's size: one aggregate over its participations,
+one over its phone calls (per status, remaining participations, waiting, per minute…), and for a
+running callout's ETA a few more, each bounded: the calls waiting for a window grouped by when it
+opens, a sample of recently finished calls (how long a call lasts), the account's other running
+callouts with their open calls, and a sample of contacts for the zone the window is read in.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+
+from django.db.models import Count, Max, Min, Q
+from django.utils import timezone
+
+from scfm.accounts.settings import max_concurrent_calls
+from scfm.callouts.delivery import policy_for
+from scfm.callouts.models import Callout, CalloutParticipation
+from scfm.callouts.services import max_phone_calls
+from scfm.callouts.states import CalloutStatus
+from scfm.calls import eta
+from scfm.calls.models import PhoneCall
+from scfm.calls.retries import retry_delay_seconds
+from scfm.calls.states import (
+    ACTIVE_STATUSES,
+    FINAL_STATUSES,
+    IN_FLIGHT_STATUSES,
+    INITIAL_STATUS,
+    PhoneCallStatus,
+)
+from scfm.contacts.time_zones import contact_zone_names
+from scfm.core import clock
+from scfm.core.calling_windows import zone
+
+# "Calls per minute" counts the hand-overs of this last stretch of time.
+RATE_SPAN = timedelta(seconds=60)
+# Finished calls whose length (hand-over to final status) the ETA reads: the most recent ones.
+CALL_LENGTH_SAMPLE = 200
+# The statuses of calls that reached the provider and ended there; `errored` calls were refused
+# at once and `expired` ones were lost, so neither says how long a call lasts.
+ENDED_AT_PROVIDER = (
+    PhoneCallStatus.COMPLETED,
+    PhoneCallStatus.BUSY,
+    PhoneCallStatus.FAILED,
+    PhoneCallStatus.NOT_ANSWERED,
+    PhoneCallStatus.CANCELED,
+)
+# Distinct window openings read (one a time zone, in practice); calls beyond wait for the last one.
+WINDOW_OPENINGS = 500
+# Contacts whose time zone is read to find the zone the callout's calling window mostly opens in.
+ZONE_SAMPLE = 50
+
+
+@dataclass(frozen=True)
+class CalloutStatistics:
+    participations: int
+    participations_remaining: int  # with a call under way or waiting, or a retry pending
+    participations_answered: int
+    calls_by_status: dict[str, int]  # every phone call status, 0 when none
+    waiting_for_window: int  # created calls held until their calling window opens
+    calls_in_progress: int  # claimed, at the provider, or ringing/answered
+    calls_per_minute: int  # calls handed over in the last minute
+    eta_seconds: int | None  # None: not running, or nothing to estimate from
+    eta_at: datetime | None
+    completed_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The body of `GET /api/callouts/:id/statistics`."""
+        return {
+            "participations": self.participations,
+            "participations_remaining": self.participations_remaining,
+            "participations_answered": self.participations_answered,
+            "calls_by_status": dict(self.calls_by_status),
+            "waiting_for_window": self.waiting_for_window,
+            "calls_in_progress": self.calls_in_progress,
+            "calls_per_minute": self.calls_per_minute,
+            "eta_seconds": self.eta_seconds,
+            "eta_at": api_timestamp(self.eta_at),
+            "completed_at": api_timestamp(self.completed_at),
+        }
+
+
+def api_timestamp(value: datetime | None) -> str | None:
+    """`2023-09-18T06:34:48.708Z`: UTC with milliseconds, as the API writes every timestamp."""
+    if value is None:
+        return None
+    utc = value.astimezone(UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
+def callout_statistics(callout: Callout, *, now: datetime | None = None) -> CalloutStatistics:
+    """Count the callout's participations and calls and estimate when it will be done (real `now`)."""
+    now = now or timezone.now()
+    participation_rows = list(
+        CalloutParticipation.objects.filter(callout_id=callout.pk)
+        .values("phone_calls_count")
+        .annotate(total=Count("id"), answered=Count("id", filter=Q(answered=True)))
+        .order_by()
+    )
+    calls = PhoneCall.objects.filter(callout_id=callout.pk).aggregate(
+        **{status.value: Count("id", filter=Q(status=status)) for status in PhoneCallStatus},
+        remaining=Count(
+            "callout_participation_id",
+            distinct=True,
+            filter=Q(status__in=ACTIVE_STATUSES) | Q(retry_at__isnull=False),
+        ),
+        waiting=Count("id", filter=Q(status=INITIAL_STATUS, window_opens_at__gt=now)),
+        per_minute=Count("id", filter=Q(remotely_queued_at__gt=now - RATE_SPAN, remotely_queued_at__lte=now)),
+        pending_retries=Count("id", filter=Q(retry_at__isnull=False)),
+        retries_from=Min("retry_at"),
+        retries_until=Max("retry_at"),
+        first_hand_over=Min("remotely_queued_at"),
+        last_hand_over_in_flight=Max("remotely_queued_at", filter=Q(status__in=IN_FLIGHT_STATUSES)),
+    )
+    calls_by_status = {status.value: calls[status.value] for status in PhoneCallStatus}
+    participations = sum(row["total"] for row in participation_rows)
+    statistics = CalloutStatistics(
+        participations=participations,
+        participations_remaining=calls["remaining"],
+        participations_answered=sum(row["answered"] for row in participation_rows),
+        calls_by_status=calls_by_status,
+        waiting_for_window=calls["waiting"],
+        calls_in_progress=sum(calls_by_status[status] for status in IN_FLIGHT_STATUSES),
+        calls_per_minute=calls["per_minute"],
+        eta_seconds=None,
+        eta_at=None,
+        completed_at=callout.completed_at,
+    )
+    eta_at = _eta(callout, statistics, calls, participation_rows, now)
+    if eta_at is None:
+        return statistics
+    return replace(statistics, eta_at=eta_at, eta_seconds=max(0, round((eta_at - now).total_seconds())))
+
+
+def _eta(
+    callout: Callout,
+    statistics: CalloutStatistics,
+    calls: dict[str, Any],
+    participation_rows: list[dict[str, Any]],
+    now: datetime,
+) -> datetime | None:
+    """When the callout is expected to be done: its completion once recorded, else the model's
+    estimate while it runs (None when it does not run or has nothing to estimate from)."""
+    if callout.completed_at is not None:
+        return callout.completed_at
+    if callout.status != CalloutStatus.RUNNING or not statistics.participations:
+        return None
+    account = callout.account
+    policy = policy_for(callout.settings, account.settings)
+    offset = clock.offset()
+    by_status = statistics.calls_by_status
+    open_calls = by_status[INITIAL_STATUS] - statistics.waiting_for_window
+    limit = max_phone_calls(account, callout)
+    first_hand_over = calls["first_hand_over"]
+    dialed_a_minute = first_hand_over is not None and first_hand_over <= now - RATE_SPAN
+    inputs = eta.EtaInputs(
+        now=now,
+        calls_per_minute=account.int_setting("phone_call_queue_limit"),
+        priority=policy.priority,
+        other_callouts=_other_callouts(callout, now),
+        max_concurrent_calls=max_concurrent_calls(account.settings),
+        observed_calls_per_minute=float(statistics.calls_per_minute)
+        if dialed_a_minute and open_calls > 0
+        else None,
+        open_calls=open_calls,
+        window_openings=_window_openings(callout, statistics.waiting_for_window, now),
+        pending_retries=calls["pending_retries"],
+        retries_from=calls["retries_from"],
+        retries_until=calls["retries_until"],
+        in_flight=statistics.calls_in_progress,
+        last_hand_over_at=calls["last_hand_over_in_flight"],
+        attempts_used={
+            row["phone_calls_count"]: row["total"] - row["answered"] for row in participation_rows
+        },
+        max_attempts=limit,
+        answered_calls=by_status[PhoneCallStatus.COMPLETED],
+        unsuccessful_calls={
+            status: by_status[status] for status in FINAL_STATUSES if status != PhoneCallStatus.COMPLETED
+        },
+        retry_ladders=policy.retry_ladders,
+        default_retry_delay=retry_delay_seconds(account, callout),
+        call_seconds=_call_seconds(callout),
+        start_at=clock.to_real(policy.start_at) if policy.start_at else None,
+        stop_at=clock.to_real(policy.stop_at) if policy.stop_at else None,
+        window=policy.window,
+        window_zones=_window_zones(callout, policy.account_time_zone) if policy.window else (),
+        calendar_offset=offset,
+    )
+    return eta.estimate_finish(inputs)
+
+
+def _other_callouts(callout: Callout, now: datetime) -> tuple[eta.OtherCallout, ...]:
+    """The account's other running callouts that have calls open now, with their priorities."""
+    account = callout.account
+    running = dict(
+        Callout.objects.filter(account_id=account.pk, status=CalloutStatus.RUNNING)
+        .exclude(pk=callout.pk)
+        .values_list("pk", "settings")
+    )
+    if not running:
+        return ()
+    calendar_now = clock.to_calendar(now)
+    started = {}
+    for pk, settings in running.items():
+        policy = policy_for(settings, account.settings)
+        if policy.has_started(calendar_now) and not policy.has_stopped(calendar_now):
+            started[pk] = policy.priority
+    if not started:
+        return ()
+    open_calls = (
+        PhoneCall.objects.filter(callout_id__in=list(started), status=INITIAL_STATUS)
+        .filter(Q(window_opens_at__isnull=True) | Q(window_opens_at__lte=now))
+        .values("callout_id")
+        .annotate(calls=Count("id"))
+        .order_by()
+    )
+    return tuple(
+        eta.OtherCallout(priority=started[row["callout_id"]], open_calls=row["calls"])
+        for row in open_calls
+        if row["calls"]
+    )
+
+
+def _window_openings(callout: Callout, waiting: int, now: datetime) -> tuple[tuple[datetime, int], ...]:
+    """The calls waiting for their window, by when it opens (earliest first)."""
+    if not waiting:
+        return ()
+    rows = list(
+        PhoneCall.objects.filter(callout_id=callout.pk, status=INITIAL_STATUS, window_opens_at__gt=now)
+        .values("window_opens_at")
+        .annotate(calls=Count("id"))
+        .order_by("window_opens_at")[:WINDOW_OPENINGS]
+    )
+    openings = [(row["window_opens_at"], row["calls"]) for row in rows]
+    counted = sum(calls for _, calls in openings)
+    if openings and counted < waiting:
+        # More distinct openings than read: the rest are taken to open with the last one read.
+        last_at, last_calls = openings[-1]
+        openings[-1] = (last_at, last_calls + waiting - counted)
+    return tuple(openings)
+
+
+def _call_seconds(callout: Callout) -> tuple[float, ...]:
+    """How long the callout's most recently finished calls took from hand-over to final status."""
+    rows = (
+        PhoneCall.objects.filter(
+            callout_id=callout.pk, status__in=ENDED_AT_PROVIDER, remotely_queued_at__isnull=False
+        )
+        .order_by("-id")
+        .values_list("remotely_queued_at", "updated_at")[:CALL_LENGTH_SAMPLE]
+    )
+    return tuple(max(0.0, (ended - handed_over).total_seconds()) for handed_over, ended in rows)
+
+
+def _window_zones(callout: Callout, account_time_zone: str | None) -> tuple[tzinfo, ...]:
+    """The zones the callout's calling window is read in for most of its next calls."""
+    rows = (
+        PhoneCall.objects.filter(callout_id=callout.pk, status=INITIAL_STATUS)
+        .order_by("id")
+        .values_list("msisdn", "contact__metadata__time_zone")[:ZONE_SAMPLE]
+    )
+    found = Counter(
+        contact_zone_names(msisdn=msisdn, contact_time_zone=time_zone, account_time_zone=account_time_zone)
+        for msisdn, time_zone in rows
+    )
+    if not found:
+        return (zone(account_time_zone or "UTC"),)
+    names = found.most_common(1)[0][0]
+    return tuple(zone(name) for name in names)

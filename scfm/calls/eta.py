@@ -1,0 +1,359 @@
+"""The ETA model: when the last call of a running callout will be over (pure, no database).
+
+`scfm.calls.callout_statistics` reads counts from the database into `EtaInputs`; this module only
+does arithmetic on them, so every rule is tested with hand-made numbers.
+
+The callout is a queue served at its share of the account's rate, in real time:
+
+- The rate: the account's `phone_call_queue_limit` (calls a minute), lowered by its
+  `max_concurrent_calls` (a cap of C calls lasting S seconds each lets C / S calls a second
+  through), shared among the account's running callouts that have calls to make as the dial loop
+  shares it: emergencies take everything (several share equally), the others by weight
+  high : normal : low = 4 : 2 : 1. The other callouts' calls open now are drained first; as each
+  one runs out, its share goes to those left. Once the callout has dialed for a minute, its
+  observed rate is blended in (the provider, a busy back-off or the cap may hold it below the
+  model).
+- The calls to make: those open now; those waiting for their calling window (not before it
+  opens); pending retries (spread between the first and last `retry_at`); and the retries still
+  to come, expected from the callout's answer rate so far, its attempts left and the delays of its
+  retry ladders. A family of expected retries smaller than half a call is taken not to happen.
+- Dialing stops while the callout's calling window is closed (read in the zone most of its
+  contacts are called in) and for good at its `stop_at`.
+- The tail: a call dialed last is over one typical call later (the median time from hand-over to
+  a final status of the callout's recent calls).
+"""
+
+import heapq
+import math
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+
+from scfm.callouts.delivery import DEFAULT_PRIORITY, EMERGENCY, PRIORITY_WEIGHTS
+from scfm.core.calling_windows import CallingWindow, opening
+
+# Until the callout's own calls show how long a call lasts: a ring of about 20 seconds and a
+# short recorded message.
+DEFAULT_CALL_SECONDS = 30.0
+# An expected family of retries below this many calls is taken not to happen.
+NEGLIGIBLE_CALLS = 0.5
+# Each group of calls is dialed in this many chunks, so that its retries come back spread out.
+CHUNKS = 20
+# How much of the observed rate is blended into the model's once the callout has dialed a minute.
+OBSERVED_RATE_WEIGHT = 0.5
+# Bounds the walk through window openings and rate changes (a window that opens for one minute a
+# week, for months of calls, would otherwise take long to walk).
+MAX_STEPS = 20_000
+
+
+@dataclass(frozen=True)
+class OtherCallout:
+    """Another running callout of the account, with the calls it has open now."""
+
+    priority: str
+    open_calls: int
+
+
+@dataclass(frozen=True)
+class EtaInputs:
+    """What the model knows of a running callout at `now` (real time, as every datetime here)."""
+
+    now: datetime
+    calls_per_minute: int  # the account's phone_call_queue_limit
+    priority: str = DEFAULT_PRIORITY
+    other_callouts: tuple[OtherCallout, ...] = ()  # the account's other running callouts with calls to make
+    max_concurrent_calls: int | None = None  # the account's cap on calls under way
+    # The callout's hand-overs in the last minute, once it has been dialing for a minute.
+    observed_calls_per_minute: float | None = None
+    open_calls: int = 0  # created, not waiting for a window
+    window_openings: tuple[tuple[datetime, int], ...] = ()  # (when the window opens, calls waiting)
+    pending_retries: int = 0  # final calls whose next attempt is due at their retry_at
+    retries_from: datetime | None = None  # the first and last pending retry_at
+    retries_until: datetime | None = None
+    in_flight: int = 0  # claimed or at the provider
+    last_hand_over_at: datetime | None = None  # the newest hand-over of a call in flight
+    # Unanswered participations by the calls each has had, which stands for the attempt number
+    # of the calls to make (the database does not say which participations are still remaining).
+    attempts_used: Mapping[int, int] = field(default_factory=dict)
+    max_attempts: int = 3
+    answered_calls: int = 0  # completed calls so far
+    unsuccessful_calls: Mapping[str, int] = field(default_factory=dict)  # final, not completed, by status
+    retry_ladders: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    default_retry_delay: int = 900  # seconds, for an outcome without a ladder
+    call_seconds: tuple[float, ...] = ()  # hand-over to final status of recently finished calls
+    start_at: datetime | None = None
+    stop_at: datetime | None = None
+    window: CallingWindow | None = None
+    window_zones: tuple[tzinfo, ...] = ()
+    calendar_offset: timedelta = timedelta(0)  # calendar time = real time + this (scfm.core.clock)
+
+
+def estimate_finish(inputs: EtaInputs) -> datetime | None:
+    """Return when the callout's last call is expected to be over, or None when it cannot be told
+    (a rate of zero, or a window that never opens)."""
+    return _Estimate(inputs).finish()
+
+
+def call_length(call_seconds: tuple[float, ...]) -> float:
+    """The typical time from hand-over to a final status: the median of those observed."""
+    return float(statistics.median(call_seconds)) if call_seconds else DEFAULT_CALL_SECONDS
+
+
+def shares(priority: str, others: list[str]) -> tuple[float, list[float]]:
+    """Return the share of the account's rate of a callout of `priority` and of each of `others`
+    (callouts with calls to make): emergencies split everything equally, the rest go by weight."""
+    everyone = [priority, *others]
+    emergencies = sum(1 for each in everyone if each == EMERGENCY)
+    if emergencies:
+        split = [1 / emergencies if each == EMERGENCY else 0.0 for each in everyone]
+    else:
+        weights = [PRIORITY_WEIGHTS.get(each, PRIORITY_WEIGHTS[DEFAULT_PRIORITY]) for each in everyone]
+        split = [weight / sum(weights) for weight in weights]
+    return split[0], split[1:]
+
+
+@dataclass(order=True)
+class _Chunk:
+    """Calls that may be dialed from `at`; `attempts` maps an attempt number to its fraction."""
+
+    at: datetime
+    order: int
+    calls: float = field(compare=False)
+    attempts: dict[int, float] = field(compare=False)
+    family: float = field(compare=False)  # how many calls the chunk's whole family expects
+
+
+class _Estimate:
+    def __init__(self, inputs: EtaInputs) -> None:
+        self.inputs = inputs
+        self.now = inputs.now
+        self.call_length = call_length(inputs.call_seconds)
+        mean_length = statistics.fmean(inputs.call_seconds) if inputs.call_seconds else DEFAULT_CALL_SECONDS
+        # The account's rate in calls a second; the cap lets `cap / mean length` calls a second through.
+        account_rate = max(inputs.calls_per_minute, 0) / 60
+        if inputs.max_concurrent_calls is not None and mean_length > 0:
+            account_rate = min(account_rate, inputs.max_concurrent_calls / mean_length)
+        self.rates = self._rate_pieces(account_rate)
+        finished = inputs.answered_calls + sum(inputs.unsuccessful_calls.values())
+        # One answered call assumed before any is seen: no retries are expected until calls fail.
+        self.answer_rate = (inputs.answered_calls + 1) / (finished + 1)
+        unsuccessful = sum(inputs.unsuccessful_calls.values())
+        self.outcome_mix = (
+            {status: count / unsuccessful for status, count in inputs.unsuccessful_calls.items() if count}
+            if unsuccessful
+            else {}
+        )
+        self._order = 0
+
+    # The rate -----------------------------------------------------------------------------
+
+    def _rate_pieces(self, account_rate: float) -> list[tuple[datetime, float]]:
+        """The callout's rate (calls a second) from each moment on; the last piece lasts for ever.
+
+        The other callouts drain their open calls at their shares while this one keeps its own.
+        """
+        inputs = self.inputs
+        others = [other for other in inputs.other_callouts if other.open_calls > 0]
+        priorities = [other.priority for other in others]
+        backlog = [float(other.open_calls) for other in others]
+        at = self.now
+        pieces: list[tuple[datetime, float]] = []
+        while True:
+            ours, theirs = shares(inputs.priority, priorities)
+            pieces.append((at, account_rate * ours))
+            draining = [index for index, share in enumerate(theirs) if share > 0]
+            if not draining or account_rate <= 0:
+                break
+            seconds = min(backlog[index] / (account_rate * theirs[index]) for index in draining)
+            for index in draining:
+                backlog[index] -= account_rate * theirs[index] * seconds
+            left = [index for index, calls in enumerate(backlog) if calls > 1e-6]
+            priorities = [priorities[index] for index in left]
+            backlog = [backlog[index] for index in left]
+            at += timedelta(seconds=seconds)
+        return self._blend_observed(pieces)
+
+    def _blend_observed(self, pieces: list[tuple[datetime, float]]) -> list[tuple[datetime, float]]:
+        observed = self.inputs.observed_calls_per_minute
+        model_now = pieces[0][1]
+        if observed is None or model_now <= 0:
+            return pieces
+        blended = OBSERVED_RATE_WEIGHT * observed / 60 + (1 - OBSERVED_RATE_WEIGHT) * model_now
+        factor = blended / model_now
+        return [(at, rate * factor) for at, rate in pieces]
+
+    def _rate_at(self, at: datetime) -> tuple[float, datetime | None]:
+        """The rate at `at` and when it next changes (None: never)."""
+        for index in range(len(self.rates) - 1, -1, -1):
+            if self.rates[index][0] <= at:
+                following = self.rates[index + 1][0] if index + 1 < len(self.rates) else None
+                return self.rates[index][1], following
+        return self.rates[0][1], self.rates[1][0] if len(self.rates) > 1 else None
+
+    # The calling window -------------------------------------------------------------------
+
+    def _next_open(self, at: datetime) -> datetime | None:
+        window, zones = self.inputs.window, list(self.inputs.window_zones)
+        if window is None or not zones:
+            return at
+        offset = self.inputs.calendar_offset
+        opens = opening(window, zones, at + offset)
+        return None if opens is None else opens - offset
+
+    def _open_until(self, at: datetime) -> datetime | None:
+        """When the window open at `at` closes (None: no window)."""
+        window, zones = self.inputs.window, self.inputs.window_zones
+        if window is None or not zones:
+            return None
+        offset = self.inputs.calendar_offset
+        ends = [interval[1] for each in zones if (interval := window.open_interval(at + offset, each))]
+        return min(ends) - offset if ends else at
+
+    def _dial(self, at: datetime, calls: float) -> datetime | None:
+        """Return when `calls` calls dialed from `at` have all been handed over (None: never)."""
+        for _ in range(MAX_STEPS):
+            if calls <= 1e-9:
+                return at
+            opened = self._next_open(at)
+            if opened is None:
+                return None
+            at = opened
+            rate, rate_changes = self._rate_at(at)
+            closes = self._open_until(at)
+            ends = [moment for moment in (rate_changes, closes) if moment is not None]
+            until = min(ends) if ends else None
+            if until is not None and until <= at:
+                until = at + timedelta(seconds=1)  # an instant at a boundary: step past it
+            if rate <= 0:
+                if until is None:
+                    return None
+                at = until
+                continue
+            needed = timedelta(seconds=calls / rate)
+            if until is None or at + needed <= until:
+                return at + needed
+            calls -= (until - at).total_seconds() * rate
+            at = until
+        return None
+
+    # Retries ------------------------------------------------------------------------------
+
+    def _retry(self, attempt: int) -> tuple[float, float]:
+        """Return the chance that the `attempt`-th call is followed by another, and the delay then.
+
+        A participation's outcomes tend to repeat (a number that is not answered stays so), so
+        its `attempt`-th call is taken as the `attempt`-th of its outcome on that outcome's ladder.
+        """
+        if attempt >= self.inputs.max_attempts or not self.outcome_mix:
+            return 0.0, 0.0
+        chance = 0.0
+        delay = 0.0
+        for outcome, share in self.outcome_mix.items():
+            ladder = self.inputs.retry_ladders.get(outcome)
+            if ladder is None:
+                step = self.inputs.default_retry_delay
+            elif len(ladder) >= attempt:
+                step = ladder[attempt - 1]
+            else:
+                continue  # the ladder ends here: no retry for this outcome
+            chance += share
+            delay += share * step
+        if chance == 0:
+            return 0.0, 0.0
+        return (1 - self.answer_rate) * chance, delay / chance
+
+    def _push(
+        self, queue: list[_Chunk], at: datetime, calls: float, attempts: dict[int, float], family: float
+    ) -> None:
+        self._order += 1
+        heapq.heappush(queue, _Chunk(at, self._order, calls, attempts, family))
+
+    def _push_group(
+        self, queue: list[_Chunk], at: datetime, until: datetime, calls: float, attempts: dict[int, float]
+    ) -> None:
+        """Queue `calls` spread evenly from `at` to `until`, in chunks."""
+        if calls <= 0:
+            return
+        pieces = max(1, min(CHUNKS, math.ceil(calls)))
+        span = until - at
+        for index in range(pieces):
+            moment = at + span * (index / pieces) if pieces > 1 else at
+            self._push(queue, moment, calls / pieces, attempts, calls)
+
+    def _follow_ups(self, queue: list[_Chunk], chunk: _Chunk, over_at: datetime) -> None:
+        """Queue the retries expected after the calls of `chunk` are over at `over_at`."""
+        children: dict[int, float] = {}
+        delay = 0.0
+        for attempt, fraction in chunk.attempts.items():
+            chance, step = self._retry(attempt)
+            if chance > 0:
+                children[attempt + 1] = children.get(attempt + 1, 0.0) + fraction * chance
+                delay += fraction * chance * step
+        carried = sum(children.values())
+        if carried <= 0 or chunk.family * carried < NEGLIGIBLE_CALLS:
+            return
+        self._push(
+            queue,
+            over_at + timedelta(seconds=delay / carried),
+            chunk.calls * carried,
+            {attempt: part / carried for attempt, part in children.items()},
+            chunk.family * carried,
+        )
+
+    # The estimate -------------------------------------------------------------------------
+
+    def _first_attempts(self) -> tuple[dict[int, float], dict[int, float]]:
+        """The attempt numbers of calls to make now and of pending retries, as fractions."""
+        limit = self.inputs.max_attempts
+        used = {count: n for count, n in self.inputs.attempts_used.items() if 1 <= count <= limit and n > 0}
+        total = sum(used.values())
+        now = {count: n / total for count, n in used.items()} if total else {1: 1.0}
+        retried = {count + 1: n for count, n in used.items() if count < limit}
+        total = sum(retried.values())
+        later = {count: n / total for count, n in retried.items()} if total else {min(2, limit): 1.0}
+        return now, later
+
+    def finish(self) -> datetime | None:
+        inputs = self.inputs
+        now = self.now
+        waiting = sum(calls for _, calls in inputs.window_openings)
+        if not (inputs.open_calls or waiting or inputs.pending_retries or inputs.in_flight):
+            return now
+        start = max(now, inputs.start_at or now)
+        stop = inputs.stop_at
+        attempts_now, attempts_later = self._first_attempts()
+        queue: list[_Chunk] = []
+        self._push_group(queue, start, start, inputs.open_calls, attempts_now)
+        for opens_at, calls in inputs.window_openings:
+            moment = max(start, opens_at)
+            self._push_group(queue, moment, moment, calls, attempts_now)
+        if inputs.pending_retries:
+            first = max(start, inputs.retries_from or start)
+            last = max(first, inputs.retries_until or first)
+            self._push_group(queue, first, last, inputs.pending_retries, attempts_later)
+        last_over = now
+        if inputs.in_flight:
+            # The newest call in flight is over one call length after its hand-over; retries
+            # of the calls in flight come back, on average, half a call length from now.
+            handed_over = inputs.last_hand_over_at or now
+            last_over = max(now, handed_over + timedelta(seconds=self.call_length))
+            in_flight = _Chunk(now, 0, float(inputs.in_flight), attempts_now, float(inputs.in_flight))
+            self._follow_ups(queue, in_flight, now + timedelta(seconds=self.call_length / 2))
+        cursor = start
+        while queue:
+            chunk = heapq.heappop(queue)
+            cursor = max(cursor, chunk.at)
+            if stop is not None and cursor >= stop:
+                break
+            dialed = self._dial(cursor, chunk.calls)
+            if dialed is None:
+                return None
+            middle = cursor + (dialed - cursor) / 2
+            cursor = dialed
+            last_over = max(last_over, dialed + timedelta(seconds=self.call_length))
+            self._follow_ups(queue, chunk, middle + timedelta(seconds=self.call_length))
+        if stop is not None:
+            # At stop_at the callout makes no new calls; those under way finish.
+            last_over = min(last_over, max(now, stop) + timedelta(seconds=self.call_length))
+        return max(now, last_over)
