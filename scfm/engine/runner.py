@@ -13,13 +13,21 @@ from collections.abc import Callable
 
 from django.db import close_old_connections
 
-from scfm.engine import populate, rapidpro, reconcile, retry
+from scfm.engine import complete, populate, rapidpro, reconcile, retry
 from scfm.engine.dial import Dialer
 
 logger = logging.getLogger(__name__)
 
-LOOPS = ("populate", "dial", "reconcile", "retry", "rapidpro")
-IDLE_SECONDS = {"populate": 1.0, "dial": 0.2, "reconcile": 5.0, "retry": 1.0, "rapidpro": 2.0}
+LOOPS = ("populate", "dial", "reconcile", "retry", "rapidpro", "complete")
+# The completion loop polls every second: a callout's completed_at is at most that late.
+IDLE_SECONDS = {
+    "populate": 1.0,
+    "dial": 0.2,
+    "reconcile": 5.0,
+    "retry": 1.0,
+    "rapidpro": 2.0,
+    "complete": 1.0,
+}
 ERROR_PAUSE_SECONDS = 2.0
 
 
@@ -38,6 +46,7 @@ class Engine:
             "reconcile": reconcile.tick,
             "retry": retry.tick,
             "rapidpro": rapidpro.tick,
+            "complete": complete.tick,
         }
         self.threads = [
             threading.Thread(target=self._loop, args=(name, ticks[name]), name=f"engine-{name}", daemon=True)

@@ -13,6 +13,10 @@ from typing import Any
 from config.env import env_str
 
 OUTCOMES = ("answered", "busy", "no-answer", "failed")
+# A rule-only outcome: the Calls API refuses the number as Twilio refuses an invalid `To`
+# (HTTP 400, error 21211) and no call is created. Not in the mix: a mix decides accepted calls.
+INVALID_NUMBER = "invalid-number"
+RULE_OUTCOMES = (*OUTCOMES, INVALID_NUMBER)
 DEFAULT_MIX = {"answered": 0.7, "busy": 0.1, "no-answer": 0.15, "failed": 0.05}
 
 DEFAULT_ACCOUNT_SID = "simulator-account"
@@ -36,7 +40,10 @@ class Credentials:
 
 @dataclass(frozen=True)
 class Rule:
-    """What happens to calls to one number or number pattern; unset fields fall back to the knobs."""
+    """What happens to calls to one number or number pattern; unset fields fall back to the knobs.
+
+    `outcome` is one of OUTCOMES, or `invalid-number` to refuse the create like Twilio's 21211.
+    """
 
     outcome: str | None = None
     duration: int | None = None
@@ -212,8 +219,8 @@ def _rule(pattern: str, value: Any) -> Rule:
     if unknown:
         raise ConfigError(f"rules[{pattern!r}]: unknown keys {sorted(unknown)}")
     outcome = value.get("outcome")
-    if outcome is not None and outcome not in OUTCOMES:
-        raise ConfigError(f"rules[{pattern!r}].outcome must be one of {list(OUTCOMES)}")
+    if outcome is not None and outcome not in RULE_OUTCOMES:
+        raise ConfigError(f"rules[{pattern!r}].outcome must be one of {list(RULE_OUTCOMES)}")
 
     def optional(name: str, parse: Callable[[str, Any], Any]) -> Any:
         return None if value.get(name) is None else parse(f"rules[{pattern!r}].{name}", value[name])

@@ -15,7 +15,7 @@ from typing import TypedDict
 import httpx
 
 from scfm.simulator.calls import CallPlayer
-from scfm.simulator.config import OUTCOMES, Credentials, Knobs, Rule
+from scfm.simulator.config import INVALID_NUMBER, OUTCOMES, Credentials, Knobs, Rule
 from scfm.simulator.ledger import Call, CallPlan
 from scfm.simulator.webhooks import WebhookSender, is_http_url
 
@@ -81,7 +81,7 @@ class Simulator:
         self.credentials = credentials or Credentials()
         self.knobs = knobs or Knobs()
         self.calls: dict[str, Call] = {}
-        self.rejected: dict[str, int] = {"429": 0, "5xx": 0}
+        self.rejected: dict[str, int] = {"400": 0, "429": 0, "5xx": 0}
         self._rng = random.Random(self.knobs.seed)
         self._recent_creates: deque[float] = deque()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -114,7 +114,7 @@ class Simulator:
             task.cancel()
         self._tasks.clear()
         self.calls.clear()
-        self.rejected = {"429": 0, "5xx": 0}
+        self.rejected = {"400": 0, "429": 0, "5xx": 0}
         self._recent_creates.clear()
         self._rng = random.Random(self.knobs.seed)
 
@@ -128,8 +128,14 @@ class Simulator:
         The second value is an error to answer with although the call was accepted: the provider
         placed the call but the client never learns its SID.
         """
-        request = _parse_create(form)
         knobs = self.knobs
+        try:
+            # Refused while the request is validated, before any draw: the other calls' outcomes
+            # stay those of the seed.
+            request = _parse_create(form, knobs)
+        except ApiError:
+            self.rejected["400"] += 1
+            raise
         draws = Draws.take(self._rng)
         if self._over_cps_limit(knobs.cps_limit) or draws.rate_limit < knobs.error_rate_429:
             self.rejected["429"] += 1
@@ -189,8 +195,9 @@ class CallFields(TypedDict):
     status_callback_events: tuple[str, ...]
 
 
-def _parse_create(form: Mapping[str, list[str]]) -> CallFields:
-    """Return the Call fields of a create request, or raise ApiError(400) like Twilio does."""
+def _parse_create(form: Mapping[str, list[str]], knobs: Knobs) -> CallFields:
+    """Return the Call fields of a create request, or raise ApiError(400) like Twilio does (also
+    for a `To` whose rule says `invalid-number`)."""
 
     def first(name: str, default: str = "") -> str:
         values = form.get(name) or [default]
@@ -199,6 +206,9 @@ def _parse_create(form: Mapping[str, list[str]]) -> CallFields:
     to, from_, url = first("To"), first("From"), first("Url")
     if not to:
         raise ApiError(400, 21201, "No 'To' number is specified")
+    matched = knobs.rule_for(to)
+    if matched and matched[1].outcome == INVALID_NUMBER:
+        raise ApiError(400, 21211, f"The 'To' number {to} is not a valid phone number.")
     if not from_:
         raise ApiError(400, 21213, "No 'From' number is specified")
     if not url:

@@ -63,8 +63,11 @@ def test_the_indexes_left_on_phone_calls():
         "phone_calls_rapidpro_due",
         "phone_calls_in_flight",
         "phone_calls_retry_due",
+        "phone_calls_retry_pending",
+        "phone_calls_dial_queue",
+        "phone_calls_window_wait",
     }  # fmt: skip
-    assert len(names) == 10
+    assert len(names) == 13
 
 
 def test_engine_claims_use_indexes(running_callout, somleng_account, fake_provider):

@@ -36,6 +36,7 @@ async def test_create_without_a_required_parameter_is_a_400(harness, missing, co
     assert response.json()["code"] == code
     assert response.json()["status"] == 400
     assert harness.simulator.calls == {}
+    assert harness.simulator.rejected["400"] == 1
 
 
 async def test_create_rejects_a_url_that_is_not_http(harness):
@@ -171,6 +172,7 @@ async def test_config_put_merges_and_can_replace(harness):
         {"mix": {"answered": 0}},
         {"mix": {"voicemail": 1}},
         {"rules": {"+1": {"outcome": "maybe"}}},
+        {"mix": {"invalid-number": 1}},  # a rule's outcome only
         {"answered_duration_range": [9, 3]},
         {"latency_ms": True},
     ],
@@ -201,7 +203,7 @@ async def test_health_counts_calls(harness):
         "account_sid": ACCOUNT_SID,
         "calls": 1,
         "active_calls": 0,
-        "rejected": {"429": 0, "5xx": 0},
+        "rejected": {"400": 0, "429": 0, "5xx": 0},
     }
 
 

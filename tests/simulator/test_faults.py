@@ -20,7 +20,7 @@ async def test_error_rate_5xx_refuses_calls_with_a_twilio_500(harness):
     assert response.status_code == 500
     assert response.json()["code"] == 20500
     assert harness.simulator.calls == {}
-    assert harness.simulator.rejected == {"429": 0, "5xx": 1}
+    assert harness.simulator.rejected == {"400": 0, "429": 0, "5xx": 1}
 
 
 async def test_error_rate_429_refuses_calls_with_code_20429(harness):
@@ -148,6 +148,28 @@ async def test_a_rule_drops_the_final_callback_of_its_numbers_only(harness):
 
     assert dropped["callbacks"][-1]["dropped"] is True
     assert kept["callbacks"][-1]["dropped"] is False
+
+
+async def test_a_rule_refuses_invalid_numbers_as_twilio_does_for_an_invalid_to(harness):
+    harness.configure(
+        seed=3, mix={"answered": 1, "busy": 1}, rules={"+8551200*": {"outcome": "invalid-number"}}
+    )
+    before = [(await harness.play(To=f"+8553300000{n}"))["outcome"] for n in range(4)]
+    harness.configure(seed=3)
+
+    refused = await harness.create(To="+85512000042")
+    after = [(await harness.play(To=f"+8553300000{n}"))["outcome"] for n in range(4)]
+
+    assert refused.status_code == 400
+    assert refused.json() == {
+        "code": 21211,
+        "message": "The 'To' number +85512000042 is not a valid phone number.",
+        "more_info": "https://www.twilio.com/docs/errors/21211",
+        "status": 400,
+    }
+    assert [call.to for call in harness.simulator.calls.values()].count("+85512000042") == 0
+    assert harness.simulator.rejected == {"400": 1, "429": 0, "5xx": 0}
+    assert after == before  # a refusal takes no draw: the seed's other outcomes are unchanged
 
 
 async def test_callback_retries_retry_5xx_and_connection_errors(harness):
