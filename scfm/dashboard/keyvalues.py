@@ -52,3 +52,22 @@ def dict_to_rows(data: dict | None, parent: str = "") -> list[tuple[str, str]]:
         else:
             rows.append((name, "" if value is None else str(value)))
     return rows
+
+
+def _row_text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def restore_types(new: dict, old: dict) -> dict:
+    """Rows turn every value into text; give a row that was not changed back its stored value (a number,
+    a list…), so saving the page does not rewrite settings nobody touched."""
+    result = {}
+    for key, value in new.items():
+        before = old.get(key) if isinstance(old, dict) else None
+        if isinstance(value, dict):
+            result[key] = restore_types(value, before if isinstance(before, dict) else {})
+        elif key in old and not (isinstance(before, dict) and before) and _row_text(before) == value:
+            result[key] = before
+        else:
+            result[key] = value
+    return result

@@ -91,4 +91,10 @@ FIELD_LABELS = {
     "platform_provider_name": _("Provider"),
     "twilio_account_sid": _("Twilio account SID"),
     "somleng_account_sid": _("Somleng account SID"),
+    "priority": _("Priority"),
+    "calling_window": _("Calling window"),
+    "retry_policy": _("Retries"),
+    "start_at": _("Start dialing at"),
+    "stop_at": _("Stop dialing at"),
+    "schedule_time_zone": _("Time zone"),
 }

@@ -1,4 +1,5 @@
-"""The account settings form: provider and credentials, calling pace, default call flow, other settings.
+"""The account settings form: provider and credentials, calling pace and delivery (concurrency cap, time
+zone, default calling window), default call flow, other settings.
 
 Auth tokens are never shown again once saved: the page shows their last four characters, a blank
 field keeps the stored token and a "clear" box removes it. Settings without a field of their own
@@ -13,8 +14,9 @@ from django.utils.translation import gettext_lazy
 from scfm.accounts.models import Account, PlatformProvider
 from scfm.accounts.settings import MAX_PHONE_CALLS_PER_PARTICIPATION
 from scfm.calls.retries import MAX_RETRY_DELAY_SECONDS
-from scfm.dashboard.forms.base import DashboardForm, KeyValueField
-from scfm.dashboard.keyvalues import dict_to_rows, rows_to_dict
+from scfm.dashboard.forms.base import DashboardForm, SettingsRowsField
+from scfm.dashboard.forms.delivery import CallingWindowField, keep_unchanged, window_parts
+from scfm.dashboard.keyvalues import dict_to_rows
 from scfm.dashboard.labels import CALL_FLOW_LABELS
 
 MAX_LENGTH = 255  # every text column of the account
@@ -30,7 +32,12 @@ SETTING_FIELDS = {
         MAX_PHONE_CALLS_PER_PARTICIPATION,
     ),
     "phone_call_retry_delay_seconds": (gettext_lazy("Seconds between attempts"), 0, MAX_RETRY_DELAY_SECONDS),
+    # No upper bound of its own: the provider's limits are the operator's to know.
+    "max_concurrent_calls": (gettext_lazy("Calls under way at most"), 1, None),
+    "time_zone": (gettext_lazy("Time zone"), None, None),
 }
+# Settings edited with fields of their own: SETTING_FIELDS and the default calling window.
+OWN_FIELD_KEYS = (*SETTING_FIELDS, "calling_window")
 # Other settings whose values are credentials (RapidPro's api_token, for instance): shown masked, and a
 # row sent back still masked keeps the stored value.
 SECRET_SETTING_WORDS = ("token", "secret", "password", "api_key")
@@ -55,32 +62,13 @@ def _masked_rows(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(key, masked(value) if value and _is_secret_setting(key) else value) for key, value in rows]
 
 
-def _row_text(value) -> str:
-    return "" if value is None else str(value)
-
-
-def restore_types(new: dict, old: dict) -> dict:
-    """Rows turn every value into text; give a row that was not changed back its stored value (a number,
-    a list…), so saving the page does not rewrite settings nobody touched."""
-    result = {}
-    for key, value in new.items():
-        before = old.get(key) if isinstance(old, dict) else None
-        if isinstance(value, dict):
-            result[key] = restore_types(value, before if isinstance(before, dict) else {})
-        elif key in old and not (isinstance(before, dict) and before) and _row_text(before) == value:
-            result[key] = before
-        else:
-            result[key] = value
-    return result
-
-
 def _too_long() -> str:
     return _("is too long (at most %(max)d characters).") % {"max": MAX_LENGTH}
 
 
 def other_settings(settings: dict) -> dict:
     """Return the settings edited as rows: those without a field of their own."""
-    return {key: value for key, value in (settings or {}).items() if key not in SETTING_FIELDS}
+    return {key: value for key, value in (settings or {}).items() if key not in OWN_FIELD_KEYS}
 
 
 class AccountTextField(forms.CharField):
@@ -95,7 +83,8 @@ class AccountTextField(forms.CharField):
 
 
 class SettingField(forms.CharField):
-    """A setting with a field of its own: blank is None (the default applies), else text or a whole number."""
+    """A setting with a field of its own: blank is None (the default applies), else text or a whole number
+    from `low` to `high` (no upper bound when `high` is None)."""
 
     def __init__(self, low: int | None, high: int | None):
         super().__init__(required=False)
@@ -113,20 +102,21 @@ class SettingField(forms.CharField):
             number = int(text)
         except ValueError:
             number = None
-        if number is None or not self.low <= number <= self.high:
+        if self.high is None and (number is None or number < self.low):
+            raise ValidationError(_("must be a whole number of at least %(low)d.") % {"low": self.low})
+        if self.high is not None and (number is None or not self.low <= number <= self.high):
             raise ValidationError(
                 _("must be a whole number from %(low)d to %(high)d.") % {"low": self.low, "high": self.high}
             )
         return number
 
 
-class OtherSettingsField(KeyValueField):
+class OtherSettingsField(SettingsRowsField):
     """The other settings' rows: masked values sent back unchanged keep the stored secret, rows not
     changed keep their stored type, and a setting with a field of its own is refused here."""
 
     def __init__(self, stored: dict):
-        super().__init__()
-        self.stored = stored
+        super().__init__(stored=stored, own_keys=OWN_FIELD_KEYS)
 
     def to_python(self, rows):
         unmasked = []
@@ -136,17 +126,6 @@ class OtherSettingsField(KeyValueField):
                 value = str(stored)
             unmasked.append((key, value))
         return unmasked
-
-    def clean(self, rows) -> dict:
-        other, problems = rows_to_dict(self.to_python(rows))
-        problems += [
-            _("Set “%(key)s” with its own field above.") % {"key": key}
-            for key in other
-            if key in SETTING_FIELDS
-        ]
-        if problems:
-            raise ValidationError(problems)
-        return restore_types(other, self.stored)
 
 
 class AccountSettingsForm(DashboardForm):
@@ -161,9 +140,12 @@ class AccountSettingsForm(DashboardForm):
     somleng_auth_token = AccountTextField()
     somleng_auth_token_clear = forms.CharField(required=False, strip=False)
     call_flow_logic = forms.CharField(required=False, strip=False)
+    calling_window = CallingWindowField()
+    settings_keys = OWN_FIELD_KEYS
 
     def __init__(self, data=None, *, account: Account):
         super().__init__(data, initial=self._initial(account))
+        self.stored_settings = account.settings if isinstance(account.settings, dict) else {}
         self.fields["settings"] = OtherSettingsField(stored=other_settings(account.settings))
         for key, (_label, low, high) in SETTING_FIELDS.items():
             self.fields[key] = SettingField(low, high)
@@ -176,6 +158,9 @@ class AccountSettingsForm(DashboardForm):
         for key in SETTING_FIELDS:
             stored = account.settings.get(key) if isinstance(account.settings, dict) else None
             initial[key] = "" if stored is None else str(stored)
+        initial["calling_window"] = window_parts(
+            account.settings.get("calling_window") if isinstance(account.settings, dict) else None
+        )
         initial["settings"] = _masked_rows(dict_to_rows(other_settings(account.settings)))
         return initial
 
@@ -212,5 +197,6 @@ class AccountSettingsForm(DashboardForm):
         data["call_flow_logic"] = cleaned["call_flow_logic"]
         settings = dict(cleaned["settings"])
         settings.update((key, cleaned[key]) for key in SETTING_FIELDS if cleaned[key] is not None)
+        settings.update(keep_unchanged(self.stored_settings, {"calling_window": cleaned["calling_window"]}))
         data["settings"] = settings
         return data

@@ -1,4 +1,5 @@
-"""Account settings (admins only): telephony provider and credentials, calling pace, default call flow.
+"""Account settings (admins only): telephony provider and credentials, calling pace and delivery (calls
+under way at most, time zone, default calling window), default call flow.
 
 AccountSettingsForm (scfm.dashboard.forms.account) reads the page; accounts.services decides.
 """
@@ -15,6 +16,7 @@ from scfm.accounts.settings import MAX_PHONE_CALLS_PER_PARTICIPATION, setting
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import admin_required
 from scfm.dashboard.forms.account import SECRET_FIELDS, SETTING_FIELDS, AccountSettingsForm, masked
+from scfm.dashboard.forms.delivery import time_zone_names, window_widget
 from scfm.dashboard.labels import CALL_FLOW_LABELS
 
 FIELD_LABELS = {
@@ -27,6 +29,7 @@ FIELD_LABELS = {
     "somleng_api_base_url": gettext_lazy("Somleng API base URL"),
     "call_flow_logic": gettext_lazy("Default call flow"),
     "settings": gettext_lazy("Other settings"),
+    "calling_window": gettext_lazy("Default calling window"),
     **{key: label for key, (label, _low, _high) in SETTING_FIELDS.items()},
 }
 PROVIDERS = (
@@ -79,6 +82,9 @@ def account_settings(request):
         },
         "defaults": {key: setting({}, key) for key in SETTING_FIELDS},  # what a blank field means
         "max_attempts": MAX_PHONE_CALLS_PER_PARTICIPATION,
+        **window_widget(shown["calling_window"]),
+        "calling_window_invalid": "calling_window" in errors,
+        "time_zones": time_zone_names(),
     }
     return render(request, "dashboard/account/form.html", context, status=422 if errors else 200)
 

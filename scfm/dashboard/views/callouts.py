@@ -20,6 +20,7 @@ from scfm.calls.callout_summary import callout_summary
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import member_required
 from scfm.dashboard.forms.callouts import EMPTY_ROWS, CalloutForm
+from scfm.dashboard.forms.delivery import delivery_widgets
 from scfm.dashboard.labels import CALL_FLOW_LABELS, EVENT_LABELS, STATUS_LABELS
 from scfm.dashboard.lists import list_page
 from scfm.filtering.specs import CALLOUT_FILTERS
@@ -94,7 +95,7 @@ def _callout_form(request, callout: Callout | None):
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
         callout=callout,
-        default_call_flow_logic=request.user.account.call_flow_logic,
+        account=request.user.account,
     )
     if form.is_valid():
         try:
@@ -120,6 +121,7 @@ def _callout_form(request, callout: Callout | None):
             "callout": callout,
             "values": {name: form.shown(name) for name in ("call_flow_logic", "audio_url")},
             "call_flows": _call_flow_choices(),
+            **delivery_widgets(form),
             "settings_rows": form.shown("settings") or EMPTY_ROWS,
             "metadata_rows": form.shown("metadata") or EMPTY_ROWS,
             "errors": form.errors_by_field(),

@@ -1,4 +1,5 @@
-// SCFM dashboard behaviour that needs a script: key/value rows, local times, chart widths, confirmations.
+// SCFM dashboard behaviour that needs a script: key/value rows, local times, chart widths, confirmations,
+// delivery widgets.
 (function () {
   "use strict";
 
@@ -41,8 +42,25 @@
     }
   });
 
+  // Delivery settings: a calling window's hours are sent only while its box is ticked, and a retry
+  // ladder's delays only when "After these delays" is chosen (the server ignores them otherwise).
+  function syncDelivery(root) {
+    root.querySelectorAll("[data-window-toggle]").forEach(function (toggle) {
+      toggle.closest("[data-calling-window]").querySelector("[data-window-fields]").disabled = !toggle.checked;
+    });
+    root.querySelectorAll("[data-ladder-mode]").forEach(function (mode) {
+      mode.closest("[data-ladder]").querySelector("[data-ladder-delays]").disabled = mode.value !== "delays";
+    });
+  }
+
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-submit-on-change]")) { event.target.form.submit(); }
+    if (event.target.matches("[data-window-toggle], [data-ladder-mode]")) {
+      syncDelivery(event.target.form);
+      if (event.target.matches("[data-ladder-mode]") && event.target.value === "delays") {
+        event.target.closest("[data-ladder]").querySelector("[data-ladder-delays]").focus();
+      }
+    }
   });
 
   document.addEventListener("focusin", function (event) {
@@ -61,7 +79,7 @@
     });
   }
 
-  function enhance(root) { localizeTimes(root); sizeSegments(root); }
+  function enhance(root) { localizeTimes(root); sizeSegments(root); syncDelivery(root); }
 
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
