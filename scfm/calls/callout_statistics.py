@@ -36,6 +36,8 @@ from scfm.core.calling_windows import zone
 
 # "Calls per minute" counts the hand-overs of this last stretch of time.
 RATE_SPAN = timedelta(seconds=60)
+# The ETA blends in the callout's own rate once it has dialed for this long within that minute.
+OBSERVED_SPAN = timedelta(seconds=20)
 # Finished calls whose length (hand-over to final status) the ETA reads: the most recent ones.
 CALL_LENGTH_SAMPLE = 200
 # The statuses of calls that reached the provider and ended there; `errored` calls were refused
@@ -99,6 +101,7 @@ def callout_statistics(callout: Callout, *, now: datetime | None = None) -> Call
         .annotate(total=Count("id"), answered=Count("id", filter=Q(answered=True)))
         .order_by()
     )
+    recent = Q(remotely_queued_at__gt=now - RATE_SPAN, remotely_queued_at__lte=now)
     calls = PhoneCall.objects.filter(callout_id=callout.pk).aggregate(
         **{status.value: Count("id", filter=Q(status=status)) for status in PhoneCallStatus},
         remaining=Count(
@@ -107,11 +110,11 @@ def callout_statistics(callout: Callout, *, now: datetime | None = None) -> Call
             filter=Q(status__in=ACTIVE_STATUSES) | Q(retry_at__isnull=False),
         ),
         waiting=Count("id", filter=Q(status=INITIAL_STATUS, window_opens_at__gt=now)),
-        per_minute=Count("id", filter=Q(remotely_queued_at__gt=now - RATE_SPAN, remotely_queued_at__lte=now)),
+        per_minute=Count("id", filter=recent),
+        first_recent_hand_over=Min("remotely_queued_at", filter=recent),
         pending_retries=Count("id", filter=Q(retry_at__isnull=False)),
         retries_from=Min("retry_at"),
         retries_until=Max("retry_at"),
-        first_hand_over=Min("remotely_queued_at"),
         last_hand_over_in_flight=Max("remotely_queued_at", filter=Q(status__in=IN_FLIGHT_STATUSES)),
     )
     calls_by_status = {status.value: calls[status.value] for status in PhoneCallStatus}
@@ -153,16 +156,14 @@ def _eta(
     by_status = statistics.calls_by_status
     open_calls = by_status[INITIAL_STATUS] - statistics.waiting_for_window
     limit = max_phone_calls(account, callout)
-    first_hand_over = calls["first_hand_over"]
-    dialed_a_minute = first_hand_over is not None and first_hand_over <= now - RATE_SPAN
     inputs = eta.EtaInputs(
         now=now,
         calls_per_minute=account.int_setting("phone_call_queue_limit"),
         priority=policy.priority,
         other_callouts=_other_callouts(callout, now),
         max_concurrent_calls=max_concurrent_calls(account.settings),
-        observed_calls_per_minute=float(statistics.calls_per_minute)
-        if dialed_a_minute and open_calls > 0
+        observed_calls_per_minute=_observed_rate(statistics.calls_per_minute, calls, now)
+        if open_calls > 0
         else None,
         open_calls=open_calls,
         window_openings=_window_openings(callout, statistics.waiting_for_window, now),
@@ -189,6 +190,15 @@ def _eta(
         calendar_offset=offset,
     )
     return eta.estimate_finish(inputs)
+
+
+def _observed_rate(handed_over: int, calls: dict[str, Any], now: datetime) -> float | None:
+    """The callout's hand-overs a minute since it last started dialing within the last minute, once
+    that is long enough to tell (a resumed callout, a window just opened, start with a clean slate)."""
+    since: datetime | None = calls["first_recent_hand_over"]
+    if since is None or now - since < OBSERVED_SPAN:
+        return None
+    return handed_over * 60 / (now - since).total_seconds()
 
 
 def _other_callouts(callout: Callout, now: datetime) -> tuple[eta.OtherCallout, ...]:

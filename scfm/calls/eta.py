@@ -38,12 +38,14 @@ from scfm.core.calling_windows import CallingWindow, opening
 DEFAULT_CALL_SECONDS = 30.0
 # An expected family of retries below this many calls is taken not to happen.
 NEGLIGIBLE_CALLS = 0.5
-# Each group of calls is dialed in this many chunks, so that its retries come back spread out.
+# Each group of calls is dialed in this many chunks, so that its retries come back spread out;
+# with many groups (window openings), fewer each, about this many in all.
 CHUNKS = 20
+ALL_CHUNKS = 400
 # How much of the observed rate is blended into the model's once the callout has dialed a minute.
 OBSERVED_RATE_WEIGHT = 0.5
-# Bounds the walk through window openings and rate changes (a window that opens for one minute a
-# week, for months of calls, would otherwise take long to walk).
+# Bounds the walk through window openings and rate changes: past it the estimate is given up (a
+# window that opens for one minute a week, for years of calls, would otherwise take long to walk).
 MAX_STEPS = 20_000
 
 
@@ -145,6 +147,8 @@ class _Estimate:
             else {}
         )
         self._order = 0
+        self.steps = 0
+        self.chunks_per_group = CHUNKS
 
     # The rate -----------------------------------------------------------------------------
 
@@ -212,7 +216,8 @@ class _Estimate:
 
     def _dial(self, at: datetime, calls: float) -> datetime | None:
         """Return when `calls` calls dialed from `at` have all been handed over (None: never)."""
-        for _ in range(MAX_STEPS):
+        while self.steps < MAX_STEPS:
+            self.steps += 1
             if calls <= 1e-9:
                 return at
             opened = self._next_open(at)
@@ -275,7 +280,7 @@ class _Estimate:
         """Queue `calls` spread evenly from `at` to `until`, in chunks."""
         if calls <= 0:
             return
-        pieces = max(1, min(CHUNKS, math.ceil(calls)))
+        pieces = max(1, min(self.chunks_per_group, math.ceil(calls)))
         span = until - at
         for index in range(pieces):
             moment = at + span * (index / pieces) if pieces > 1 else at
@@ -324,6 +329,7 @@ class _Estimate:
         stop = inputs.stop_at
         attempts_now, attempts_later = self._first_attempts()
         queue: list[_Chunk] = []
+        self.chunks_per_group = max(1, min(CHUNKS, ALL_CHUNKS // (2 + len(inputs.window_openings))))
         self._push_group(queue, start, start, inputs.open_calls, attempts_now)
         for opens_at, calls in inputs.window_openings:
             moment = max(start, opens_at)
