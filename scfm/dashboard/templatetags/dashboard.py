@@ -2,6 +2,8 @@ import json
 
 from django import template
 from django.utils.html import format_html
+from django.utils.timezone import now
+from django.utils.translation import gettext as _
 
 from scfm.dashboard.labels import CALL_FLOW_LABELS, FIELD_LABELS, STATUS_LABELS
 
@@ -27,6 +29,34 @@ def local_time(value):
     return format_html(
         '<time datetime="{}" data-local-time>{}</time>', iso, value.strftime("%Y-%m-%d %H:%M UTC")
     )
+
+
+@register.simple_tag
+def local_clock_time(value):
+    """A UTC time the browser shows as a clock time in the reader's own zone: "14:32", with the date
+    when it is not today (dashboard.js)."""
+    if value is None:
+        return "—"
+    iso = value.isoformat().replace("+00:00", "Z")
+    shown = value.strftime("%H:%M UTC" if value.date() == now().date() else "%Y-%m-%d %H:%M UTC")
+    return format_html('<time datetime="{}" data-local-time="clock">{}</time>', iso, shown)
+
+
+@register.filter
+def eta_duration(seconds) -> str:
+    """How long until a callout is done, roughly: "about 12 min", "about 3 h 5 min", "about 2 d 4 h"."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return _("less than a minute")
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return _("about %(minutes)d min") % {"minutes": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return _("about %(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    days, hours = divmod(hours, 24)
+    return _("about %(days)d d %(hours)d h") % {"days": days, "hours": hours}
 
 
 @register.filter

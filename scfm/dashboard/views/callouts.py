@@ -1,4 +1,5 @@
-"""Callouts: list with progress, create/edit (audio upload or URL), live summary, events, results CSV."""
+"""Callouts: list with progress, create/edit (audio upload or URL, delivery settings), live summary with the
+ETA, events, results CSV."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,14 +14,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from scfm.call_flows.registry import CALL_FLOW_LOGICS
 from scfm.callouts import audio, services
+from scfm.callouts.delivery import policy_for
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.callouts.states import CALLOUT_TRANSITIONS, CalloutStatus, available_events
 from scfm.calls import callout_results as results
+from scfm.calls.callout_statistics import callout_statistics
 from scfm.calls.callout_summary import callout_summary
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import member_required
 from scfm.dashboard.forms.callouts import EMPTY_ROWS, CalloutForm
-from scfm.dashboard.forms.delivery import delivery_widgets
+from scfm.dashboard.forms.delivery import PRIORITY_LABELS, delivery_widgets
 from scfm.dashboard.labels import CALL_FLOW_LABELS, EVENT_LABELS, STATUS_LABELS
 from scfm.dashboard.lists import list_page
 from scfm.filtering.specs import CALLOUT_FILTERS
@@ -63,9 +66,13 @@ def callout_list(request):
 
 
 def _summary_context(callout: Callout) -> dict:
+    """The summary and delivery statistics (ETA, calls waiting for their window, completion)."""
+    priority = policy_for(callout.settings, callout.account.settings).priority
     return {
         "callout": callout,
         "summary": callout_summary(callout),
+        "statistics": callout_statistics(callout),
+        "priority": PRIORITY_LABELS.get(priority, priority),
         "polling": callout.status == CalloutStatus.RUNNING,
     }
 

@@ -3,10 +3,19 @@
 (function () {
   "use strict";
 
+  // data-local-time="clock": hours and minutes, with the date when it is not today ("~14:32").
   function localizeTimes(root) {
+    var lang = document.documentElement.lang;
     root.querySelectorAll("time[data-local-time]").forEach(function (node) {
       var date = new Date(node.getAttribute("datetime"));
-      if (!isNaN(date)) { node.textContent = date.toLocaleString(document.documentElement.lang); }
+      if (isNaN(date)) { return; }
+      if (node.getAttribute("data-local-time") !== "clock") {
+        node.textContent = date.toLocaleString(lang);
+      } else if (date.toDateString() === new Date().toDateString()) {
+        node.textContent = date.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+      } else {
+        node.textContent = date.toLocaleString(lang, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+      }
     });
   }
 
