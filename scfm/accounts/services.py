@@ -75,10 +75,37 @@ def update_account(*, account: Account, data: dict[str, Any]) -> Account:
     errors = Errors()
     _validate_account(account, errors, settings_sent="settings" in assigned)
     errors.raise_if_any()
+    window_changed = "settings" in assigned and _window_settings_changed(account)
     # Only the columns sent: `account` may be stale, and the engine moves its pacing cursor
     # (`next_dial_at`) and the admin its `permissions` with UPDATEs a full save would undo.
     account.save(update_fields=[*assigned, "updated_at"])
+    if window_changed:
+        # Calls held for the old window or zone (`created`: a phone call's first status; scfm.calls
+        # sits above this layer) are judged again by the new ones at the dial loop's next claim.
+        account.phone_calls.filter(status="created", window_opens_at__isnull=False).update(
+            window_opens_at=None
+        )
     return account
+
+
+# The account settings that decide when its callouts' calls may go out: the default window, and
+# the zone a contact's window is read in when nothing closer is known.
+WINDOW_SETTINGS = ("calling_window", "time_zone")
+
+
+def _window_settings_changed(account: Account) -> bool:
+    """Return whether `account`'s new settings change when its calls may go out, compared with
+    what is stored. Read under the account's row lock, which the dial loop holds while it holds
+    calls for their window: its claim under the old settings is over, and the next reads the new."""
+    stored = (
+        Account.objects.select_for_update().filter(pk=account.pk).values_list("settings", flat=True).first()
+    )
+    return _window_settings(stored) != _window_settings(account.settings)
+
+
+def _window_settings(settings: Any) -> tuple[Any, ...]:
+    settings = settings if isinstance(settings, dict) else {}
+    return tuple(settings.get(key) for key in WINDOW_SETTINGS)
 
 
 def _assign_account_fields(account: Account, data: dict[str, Any], *, on_create: bool) -> list[str]:

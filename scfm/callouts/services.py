@@ -67,10 +67,36 @@ def update_callout(*, callout: Callout, data: dict[str, Any]) -> Callout:
     assigned = _assign_callout_fields(callout, data, errors)
     _validate_call_flow_logic(callout.call_flow_logic, errors)
     errors.raise_if_any()
+    window_changed = "settings" in assigned and _window_settings_changed(callout)
     # Only the columns sent: `callout` may be stale, and its status is moved by conditional
     # UPDATEs (fire_callout_event) that a full save would undo.
     callout.save(update_fields=[*assigned, "updated_at"])
+    if window_changed:
+        # Calls held for the old window (`created`: a phone call's first status; scfm.calls sits
+        # above this layer) are judged again by the new one at the dial loop's next claim.
+        callout.phone_calls.filter(status="created", window_opens_at__isnull=False).update(
+            window_opens_at=None
+        )
     return callout
+
+
+# The callout settings that decide when its calls may go out: its window, and its priority (an
+# emergency ignores the account's default window).
+WINDOW_SETTINGS = ("calling_window", "priority")
+
+
+def _window_settings_changed(callout: Callout) -> bool:
+    """Return whether `callout`'s new settings change its calling window, compared with what is
+    stored. Taken under the account's row lock, which the dial loop holds while it holds calls for
+    their window: its claim under the old settings is over, and the next one reads the new ones."""
+    Account.objects.select_for_update().filter(pk=callout.account_id).values_list("pk").first()
+    stored = Callout.objects.filter(pk=callout.pk).values_list("settings", flat=True).first()
+    return _window_settings(stored) != _window_settings(callout.settings)
+
+
+def _window_settings(settings: Any) -> tuple[Any, ...]:
+    settings = settings if isinstance(settings, dict) else {}
+    return tuple(settings.get(key) for key in WINDOW_SETTINGS)
 
 
 @transaction.atomic

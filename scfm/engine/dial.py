@@ -3,9 +3,16 @@
 A call is claimed (`created` → `queued`, with a lease) and committed *before* its request leaves,
 so a crash can never make the same attempt go out twice: a claimed call whose outcome is unknown
 is left for the reconcile loop, never sent again.
+
+Each tick, under the account's row lock (so several engines never dial one account at once):
+the account's allowance is its pace (`pacing`), capped by `max_concurrent_calls` (its calls
+between claim and a final status, counted under the lock); the callouts that have started and
+not stopped (`start_at`, `stop_at` on the calendar clock) share it by priority (`shares`); each
+callout's claim holds calls outside their calling window until it opens (`windows`).
 """
 
 import logging
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass, field
@@ -18,12 +25,17 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from scfm.accounts.models import Account
+from scfm.accounts.settings import max_concurrent_calls
+from scfm.callouts.delivery import DeliveryPolicy, policy_for
 from scfm.callouts.models import Callout
 from scfm.callouts.states import CalloutStatus
 from scfm.calls import lifecycle
 from scfm.calls.models import PhoneCall
+from scfm.core import clock
 from scfm.engine import pacing
 from scfm.engine.providers import phone_call_webhook_url, provider_config
+from scfm.engine.shares import AccountShares
+from scfm.engine.windows import CallWindows
 from scfm.telephony import provider
 
 logger = logging.getLogger(__name__)
@@ -45,8 +57,11 @@ class Claim:
 
     calls: list[ClaimedCall]
     account: Account | None = None
-    next_due: datetime | None = None  # set when the pace, not the queue, held calls back
+    # When the account may have calls to hand over again, if known: the pace held calls back, or
+    # a callout's `start_at` comes.
+    next_due: datetime | None = None
     skipped: list[int] = field(default_factory=list)  # claimed calls that already have a CallSid
+    deferred: int = 0  # calls found outside their calling window, held until it opens
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,8 @@ class Dialer:
     _pool: ThreadPoolExecutor = field(init=False)
     _in_flight: dict[Future[Outcome], ClaimedCall] = field(init=False, default_factory=dict)
     _next_due: datetime | None = field(init=False, default=None)
+    # Each account's priority shares, carried from tick to tick (see scfm.engine.shares).
+    _shares: dict[int, AccountShares] = field(init=False, default_factory=dict)
     # Provider requests answered and recorded by this dialer (placed or refused): the engine
     # reports it when it stops, which shows how several engines shared the work.
     requests_recorded: int = field(init=False, default=0)
@@ -100,6 +117,8 @@ class Dialer:
         callouts_by_account: dict[int, list[int]] = {}
         for account_id, callout_id in running:
             callouts_by_account.setdefault(account_id, []).append(callout_id)
+        for account_id in set(self._shares) - set(callouts_by_account):
+            del self._shares[account_id]  # nothing running: no credit kept for later
         did_work = recorded
         next_due: datetime | None = None
         for account_id, callout_ids in callouts_by_account.items():
@@ -113,6 +132,7 @@ class Dialer:
                     worker=self.worker,
                     now=now,
                     limit=min(capacity, self.max_claim),
+                    shares=self._shares.setdefault(account_id, AccountShares()),
                 )
             except (OperationalError, InterfaceError):
                 raise  # the database is out of reach, not this account: the loop pauses and retries
@@ -129,7 +149,7 @@ class Dialer:
                 )
                 for call in claim.calls:
                     self._in_flight[self._pool.submit(_place, call, sender)] = call
-            did_work = did_work or bool(claim.calls or claim.skipped)
+            did_work = did_work or bool(claim.calls or claim.skipped or claim.deferred)
         self._next_due = next_due
         return did_work
 
@@ -172,45 +192,124 @@ class Dialer:
 
 
 def claim_calls(
-    *, account_id: int, callout_ids: list[int], worker: str, now: datetime, limit: int
+    *,
+    account_id: int,
+    callout_ids: list[int],
+    worker: str,
+    now: datetime,
+    limit: int,
+    shares: AccountShares | None = None,
 ) -> list[int]:
     """Claim up to the account's allowance of due calls; return their ids (committed)."""
-    claim = _claim(account_id=account_id, callout_ids=callout_ids, worker=worker, now=now, limit=limit)
+    claim = _claim(
+        account_id=account_id,
+        callout_ids=callout_ids,
+        worker=worker,
+        now=now,
+        limit=limit,
+        shares=shares or AccountShares(),
+    )
     return sorted([call.id for call in claim.calls] + claim.skipped)
 
 
-def _claim(*, account_id: int, callout_ids: list[int], worker: str, now: datetime, limit: int) -> Claim:
+def _claim(
+    *, account_id: int, callout_ids: list[int], worker: str, now: datetime, limit: int, shares: AccountShares
+) -> Claim:
     """Claim up to the account's allowance of due calls (committed before this returns)."""
+    calendar_now = clock.to_calendar(now)
     with transaction.atomic():
         account = Account.objects.select_for_update(skip_locked=True).filter(pk=account_id).first()
         if account is None:
             return Claim(calls=[])  # another engine is pacing this account right now
+        # Read under the account's lock: a settings change that clears the calls held for a
+        # window takes this lock too, so no claim holds calls by the window it replaced.
+        policies = {
+            callout_id: policy_for(settings, account.settings)
+            for callout_id, settings in Callout.objects.filter(
+                pk__in=callout_ids, status=CalloutStatus.RUNNING
+            ).values_list("id", "settings")
+        }
+        dialing = {
+            callout_id: policy
+            for callout_id, policy in policies.items()
+            if policy.has_started(calendar_now) and not policy.has_stopped(calendar_now)
+        }
+        next_start = _next_start(policies.values(), calendar_now)
+        if not dialing:
+            return Claim(calls=[], next_due=next_start)
         pace = pacing.pace_for(
             calls_per_minute=account.int_setting("phone_call_queue_limit"),
             next_dial_at=account.next_dial_at,
             now=now,
         )
         if pace is None:
-            return Claim(calls=[])
+            return Claim(calls=[], next_due=next_start)
         if pace.first_due_at > now:
-            return Claim(calls=[], next_due=pace.first_due_at)
-        allowance = pace.calls_due(now=now, limit=limit)
-        rows = lifecycle.claim_due_calls(
-            account_id=account_id, callout_ids=callout_ids, worker=worker, now=now, limit=allowance
+            return Claim(calls=[], next_due=_earliest(pace.first_due_at, next_start))
+        paced = pace.calls_due(now=now, limit=limit)
+        allowance = paced
+        cap = max_concurrent_calls(account.settings)
+        if cap is not None:
+            allowance = min(allowance, max(0, cap - lifecycle.calls_in_flight(account_id)))
+        claimed: list[lifecycle.DueCall] = []
+        deferred = 0
+
+        def take(callout_id: int, quota: int) -> int:
+            nonlocal deferred
+            policy = dialing[callout_id]
+            result = lifecycle.claim_due_calls(
+                callout_id=callout_id,
+                worker=worker,
+                now=now,
+                limit=quota,
+                opens_at=None if policy.window is None else _opens_at(policy, now),
+            )
+            claimed.extend(result.claimed)
+            deferred += result.deferred
+            return len(result.claimed)
+
+        shares.distribute(
+            allowance,
+            emergencies=[callout_id for callout_id, policy in dialing.items() if policy.is_emergency],
+            weights={
+                callout_id: policy.weight for callout_id, policy in dialing.items() if not policy.is_emergency
+            },
+            take=take,
         )
-        if not rows:
-            return Claim(calls=[])
-        next_dial_at = pace.next_dial_at(handed_over=len(rows))
+        if not claimed:
+            return Claim(calls=[], next_due=next_start, deferred=deferred)
+        next_dial_at = pace.next_dial_at(handed_over=len(claimed))
         Account.objects.filter(pk=account_id).update(next_dial_at=next_dial_at)
+    paced_out = len(claimed) == paced < limit  # the pace, not the queue or the cap, held calls back
     return Claim(
         # A call with a CallSid already went out: it is claimed but never sent again.
-        calls=[
-            ClaimedCall(id, msisdn, account_id) for id, msisdn, remote_call_id in rows if not remote_call_id
-        ],
+        calls=[ClaimedCall(call.id, call.msisdn, account_id) for call in claimed if not call.remote_call_id],
         account=account,
-        next_due=next_dial_at if len(rows) == allowance and allowance < limit else None,
-        skipped=[id for id, _, remote_call_id in rows if remote_call_id],
+        next_due=_earliest(next_dial_at if paced_out else None, next_start),
+        skipped=[call.id for call in claimed if call.remote_call_id],
+        deferred=deferred,
     )
+
+
+def _opens_at(policy: DeliveryPolicy, now: datetime) -> Callable[[lifecycle.DueCall], datetime | None]:
+    """Return when each call of a callout with a calling window may go out (None: now)."""
+    assert policy.window is not None, "only a callout with a window holds calls"
+    windows = CallWindows(policy.window, account_time_zone=policy.account_time_zone, now=now)
+    return lambda call: windows.opens_at(msisdn=call.msisdn, contact_time_zone=call.contact_time_zone)
+
+
+def _next_start(policies: Iterable[DeliveryPolicy], calendar_now: datetime) -> datetime | None:
+    """Return the real time the first callout still waiting for its `start_at` starts, if any."""
+    starts = [
+        clock.to_real(policy.start_at)
+        for policy in policies
+        if policy.start_at is not None and not policy.has_started(calendar_now)
+    ]
+    return min(starts, default=None)
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    return min((each for each in times if each is not None), default=None)
 
 
 def _place(call: ClaimedCall, sender: Sender) -> Outcome:
