@@ -18,6 +18,13 @@ Throughput: the account's `phone_call_queue_limit` is huge, so only the engine l
 Hand-overs/s = (calls that reached remotely_queued or later - 1) / (last - first remotely_queued_at).
 Target (reference C2): >= 300 calls/s on PostgreSQL, >= 150/s on SQLite.
 
+Throughput with priorities (issue 11): the same number of calls in four callouts of another
+account — high, normal and low started together, an emergency started a second later — with a
+calling window open all day (the account's default, and the emergency's own), so every claim
+shares by priority and reads each contact's zone. It reports the same rate, its ratio to the
+single callout's (the baseline), how long the emergency's first call took after its start, and
+the high : normal : low shares while all three had calls. Same target.
+
 Pacing: `phone_call_queue_limit` = rate x 60; the engine runs for the window, then the callout
 is paused. The achieved rate is measured from the simulator's ledger (when it accepted each
 call): (calls in the window - 1) / (last - first acceptance). Target: within +-5 % of the rate.
@@ -51,6 +58,9 @@ from _engine_bench import (
 
 UNLIMITED_PER_MINUTE = 100_000_000
 SIMULATOR_KNOBS = {"seed": 1, "time_scale": 0, "mix": {"answered": 1}}
+ALL_DAY = {"from": "00:00", "to": "24:00"}
+ROUTINE_PRIORITIES = ("high", "normal", "low")
+EMERGENCY_DELAY_SECONDS = 1.0
 
 
 def start_callout(callout) -> float:
@@ -179,6 +189,106 @@ def throughput(procs: Processes, account, *, calls: int, max_in_flight: int, tim
     return result
 
 
+def handed_over_times(callout) -> list[float]:
+    from scfm.calls.models import PhoneCall
+
+    return sorted(
+        dt.timestamp()
+        for dt in PhoneCall.objects.filter(callout=callout, remotely_queued_at__isnull=False).values_list(
+            "remotely_queued_at", flat=True
+        )
+    )
+
+
+def throughput_with_priorities(
+    procs: Processes, account, *, calls: int, max_in_flight: int, timeout: float
+) -> dict:
+    """Four callouts of `account` (calls / 4 contacts each): high, normal, low, then an emergency."""
+    from scfm.calls.models import PhoneCall
+
+    clear_callouts()
+    procs.reset_simulator()
+    point_at_simulator(account, port=procs.simulator_port, rate_per_minute=UNLIMITED_PER_MINUTE)
+    account.settings = {**account.settings, "calling_window": ALL_DAY, "time_zone": "Asia/Phnom_Penh"}
+    account.save()
+    routine = {}
+    for priority in ROUTINE_PRIORITIES:
+        routine[priority] = new_populated_callout(account)
+        routine[priority].settings = {"priority": priority}
+        routine[priority].save()
+    emergency = new_populated_callout(account)
+    emergency.settings = {"priority": "emergency", "calling_window": ALL_DAY}
+    emergency.save()
+    callouts = [*routine.values(), emergency]
+    total = PhoneCall.objects.filter(callout__in=callouts).count()
+    assert total == calls, (total, calls)
+    procs.start_engine(max_in_flight=max_in_flight)
+    time.sleep(1.0)
+    cpu_before = cpu_snapshot(procs)
+    started = time.time()
+    for callout in routine.values():
+        start_callout(callout)
+    time.sleep(EMERGENCY_DELAY_SECONDS)  # a routine backlog is dialing when the emergency starts
+    emergency_started = start_callout(emergency)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sum(handed_over_count(callout) for callout in callouts) >= calls:
+            break
+        time.sleep(0.25)
+    elapsed = time.time() - started
+    cpu_after = cpu_snapshot(procs)
+    procs.stop("engine")
+    by_callout = {callout.pk: handed_over_times(callout) for callout in callouts}
+    times = sorted(t for each in by_callout.values() for t in each)
+    span = times[-1] - times[0] if len(times) > 1 else float("nan")
+    rate = (len(times) - 1) / span if len(times) > 1 and span > 0 else float("nan")
+    emergency_times = by_callout[emergency.pk]
+    first_emergency = emergency_times[0] - emergency_started if emergency_times else float("nan")
+    # The routine shares once the emergency is done and while every routine callout has calls.
+    since = emergency_times[-1] if emergency_times else times[0]
+    until = min(by_callout[callout.pk][-1] for callout in routine.values())
+    shares = {
+        priority: sum(since < t < until for t in by_callout[callout.pk])
+        for priority, callout in routine.items()
+    }
+    during_emergency = sum(
+        emergency_started + first_emergency < t < since
+        for callout in routine.values()
+        for t in by_callout[callout.pk]
+    )
+    ledger = procs.simulator_ledger()
+    sids = set(
+        PhoneCall.objects.filter(callout__in=callouts, remote_call_id__isnull=False).values_list(
+            "remote_call_id", flat=True
+        )
+    )
+    duplicates = len(ledger) - len(sids)  # a call sent twice leaves a ledger entry nobody recorded
+    result = {
+        "calls": calls,
+        "handed_over": len(times),
+        "rate": rate,
+        "first_emergency_after_start": first_emergency,
+        "routine_during_emergency": during_emergency,
+        "shares": shares,
+        "ledger": len(ledger),
+        "duplicates": duplicates,
+        "elapsed": elapsed,
+        "cpu": cpu_used(cpu_before, cpu_after),
+    }
+    low = shares["low"] or float("nan")
+    print(
+        f"throughput with priorities: {len(times):,}/{calls:,} handed over in {span:.2f} s "
+        f"-> {rate:,.0f} calls/s; "
+        f"emergency's first hand-over {first_emergency:.2f} s after its start, "
+        f"{during_emergency} routine hand-overs while it dialed; high : normal : low = "
+        f"{shares['high']} : {shares['normal']} : {shares['low']} "
+        f"({shares['high'] / low:.2f} : {shares['normal'] / low:.2f} : 1); "
+        f"simulator ledger {len(ledger):,} calls, {duplicates} unrecorded"
+    )
+    print(f"  CPU used until the last hand-over: {result['cpu']}")
+    return result
+
+
 def pacing(procs: Processes, account, *, rate: float, window: float, max_in_flight: int) -> dict:
     clear_callouts()
     procs.reset_simulator()
@@ -249,6 +359,12 @@ def main() -> int:
     if args.only != "throughput":
         needed = max(needed, max(int(rate * (args.pacing_window + 3)) + 10 for rate in rates))
     account = bench_account(f"engine-dial-{needed}", contacts=needed, prefix="+8552")
+    prioritised = None
+    if args.only != "pacing" and needed == args.calls:
+        per_callout = args.calls // (len(ROUTINE_PRIORITIES) + 1)
+        prioritised = bench_account(
+            f"engine-dial-priorities-{per_callout}", contacts=per_callout, prefix="+8553"
+        )
     results: dict = {"pacing": []}
     with processes(procs.db_url, simulator_port=procs.simulator_port, web_port=procs.web_port) as running:
         running.start_simulator()
@@ -261,6 +377,15 @@ def main() -> int:
                 results["throughput"] = throughput(
                     running, account, calls=args.calls, max_in_flight=args.max_in_flight, timeout=args.timeout
                 )
+                if prioritised is not None:
+                    per_callout = args.calls // (len(ROUTINE_PRIORITIES) + 1)
+                    results["priorities"] = throughput_with_priorities(
+                        running,
+                        prioritised,
+                        calls=per_callout * (len(ROUTINE_PRIORITIES) + 1),
+                        max_in_flight=args.max_in_flight,
+                        timeout=args.timeout,
+                    )
         if args.only != "throughput":
             for rate in rates:
                 results["pacing"].append(
@@ -285,6 +410,24 @@ def main() -> int:
         print(
             f"  throughput {result['rate']:7.0f} calls/s (steady {result['steady_rate']:.0f}/s), "
             f"target >= {target}  {'PASS' if ok else 'FAIL'}"
+        )
+    if "priorities" in results:
+        target = 300 if args.backend == "postgres" else 150
+        result = results["priorities"]
+        ok = (
+            result["rate"] >= target
+            and result["first_emergency_after_start"] <= 2.0
+            and result["duplicates"] == 0
+            and result["handed_over"] == result["calls"]
+        )
+        failed |= not ok
+        baseline = results["throughput"]["rate"]
+        print(
+            f"  with priorities {result['rate']:4.0f} calls/s "
+            f"= {result['rate'] / baseline:.2f} x the baseline "
+            f"({baseline:.0f}/s, one callout); emergency first call "
+            f"{result['first_emergency_after_start']:.2f} s after start (<= 2 s); target >= {target}  "
+            f"{'PASS' if ok else 'FAIL'}"
         )
     for result in results["pacing"]:
         ok = abs(result["error_pct"]) <= 5 and result.get("duplicates", 0) == 0

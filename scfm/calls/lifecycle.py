@@ -7,13 +7,13 @@ a call's row becomes. A provider's news (callbacks, polls) goes through `scfm.ca
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from scfm.calls.models import PhoneCall
@@ -44,67 +44,80 @@ class DueCall:
 
 
 @dataclass(frozen=True)
-class CalloutClaim:
-    claimed: list[DueCall]
-    deferred: int = 0  # calls found outside their calling window and held until it opens
+class DueCalls:
+    calls: list[DueCall]  # locked, to be claimed (`claim_due_calls`) in the same transaction
+    held: int = 0  # calls found outside their calling window and held until it opens
 
 
 # A callout's calls looked at per claim when its calling window holds them: a night's backlog of
-# 50,000 calls is deferred in some twenty-five claims, and no claim holds the others up long.
+# 50,000 calls is held in some twenty-five claims, and no claim holds the others up long.
 WINDOW_SCAN_LIMIT = 2000
 WINDOW_SCAN_BATCH = 500
 
 
-def claim_due_calls(
+def first_held_opening() -> Subquery:
+    """Return when the window of the first of a callout's (the outer query's row) calls held for
+    their calling window opens, NULL when none is held: one probe of phone_calls_window_wait."""
+    held = PhoneCall.objects.filter(
+        status_allows(TRANSITIONS[Move.CLAIM]), callout_id=OuterRef("pk"), window_opens_at__isnull=False
+    )
+    return Subquery(held.order_by("window_opens_at").values("window_opens_at")[:1])
+
+
+def find_due_calls(
     *,
     callout_id: int,
-    worker: str,
     now: datetime,
     limit: int,
+    held: bool = False,
     opens_at: Callable[[DueCall], datetime | None] | None = None,
-) -> CalloutClaim:
-    """Claim (`created` → `queued`, leased to `worker`) up to `limit` of the callout's due calls.
+    skip: Collection[int] = (),
+) -> DueCalls:
+    """Lock up to `limit` of the callout's due calls (not those in `skip`), for `claim_due_calls`.
 
-    Calls held for their calling window whose time came go first, then the others, oldest first.
-    Without a window (`opens_at` None) every candidate is claimed, held ones whatever their time
-    (the window that held them is gone). With one, `opens_at(call)` says None when the call may go
-    out now, else the real time its window opens: such a call is not claimed but held until then
-    (`window_opens_at`), and the claim goes on to the next candidates, `WINDOW_SCAN_LIMIT` at most.
-
-    Run inside the caller's transaction, which must commit before any request leaves. Rows other
-    engines hold are skipped.
+    With `held`, calls held for their calling window come first: by a window (`opens_at` given)
+    those whose window opened by `now`, else all of them (the window that held them is gone).
+    Then the others, oldest first. With a window, `opens_at(call)` says None when the call may go
+    out now, else the real time its window opens: such a call is not taken but held until then
+    (`window_opens_at`, written at once), and the search goes on to the next candidates,
+    `WINDOW_SCAN_LIMIT` at most. Rows other engines hold are skipped.
     """
     if opens_at is None:
-        claimed = _lock_due_calls(callout_id, held=True, now=None, limit=limit)
-        claimed += _lock_due_calls(callout_id, held=False, now=now, limit=limit - len(claimed))
-        _mark_claimed(claimed, worker=worker, now=now)
-        return CalloutClaim(claimed=claimed)
-    claimed, deferred, budget = [], 0, WINDOW_SCAN_LIMIT
-    for held in (True, False):
-        size = limit - len(claimed)  # at first as many as wanted: open windows waste no reads
-        while len(claimed) < limit and budget > 0:
-            wanted = limit - len(claimed)
-            rows = _lock_due_calls(callout_id, held=held, now=now, limit=size, with_time_zone=True)
+        calls = _lock_due_calls(callout_id, held=True, now=None, limit=limit, skip=skip) if held else []
+        calls += _lock_due_calls(callout_id, held=False, now=now, limit=limit - len(calls), skip=skip)
+        return DueCalls(calls=calls)
+    calls, held_count, budget, seen = [], 0, WINDOW_SCAN_LIMIT, set(skip)
+    for kind_held in (True, False) if held else (False,):
+        size = limit  # at first as many as wanted: an open window wastes no reads
+        while len(calls) < limit and budget > 0:
+            rows = _lock_due_calls(
+                callout_id, held=kind_held, now=now, limit=size, skip=seen, with_time_zone=True
+            )
             budget -= len(rows)
-            open_now: list[DueCall] = []
+            seen.update(row.id for row in rows)
             held_until: dict[datetime, list[int]] = {}
             for row in rows:
                 opening = opens_at(row)
-                if opening is None:
-                    open_now.append(row)
-                else:
+                if opening is not None:
                     held_until.setdefault(opening, []).append(row.id)
-            # Open calls beyond those wanted stay as they are, for the next claim.
-            claimed += _mark_claimed(open_now[:wanted], worker=worker, now=now)
-            deferred += _hold_for_window(held_until, now=now)
+                elif len(calls) < limit:
+                    calls.append(row)
+                # Open calls beyond `limit` stay as they are, for the next claim.
+            held_count += _hold_for_window(held_until, now=now)
             if len(rows) < size:
                 break  # no more candidates of this kind
-            size = min(max(limit - len(claimed), WINDOW_SCAN_BATCH), budget)
-    return CalloutClaim(claimed=claimed, deferred=deferred)
+            size = min(max(limit - len(calls), WINDOW_SCAN_BATCH), budget)
+    return DueCalls(calls=calls, held=held_count)
 
 
 def _lock_due_calls(
-    callout_id: int, *, held: bool, now: datetime | None, limit: int, with_time_zone: bool = False
+    callout_id: int,
+    *,
+    held: bool,
+    now: datetime | None,
+    limit: int,
+    skip: Collection[int],
+    with_time_zone: bool = False,
 ) -> list[DueCall]:
     """Lock (skipping rows others hold) up to `limit` of the callout's `created` calls: those held
     for their window (`held`; opened by `now` unless None), by when it opens, else the others by id.
@@ -120,6 +133,8 @@ def _lock_due_calls(
             calls = calls.filter(window_opens_at__lte=now)
     else:
         calls = calls.filter(window_opens_at__isnull=True).order_by("id")
+    if skip:
+        calls = calls.exclude(pk__in=sorted(skip))
     # FOR UPDATE OF phone_calls only: the contacts joined for their time zone stay unlocked.
     calls = calls.select_for_update(skip_locked=True, of=("self",))
     if not with_time_zone:
@@ -128,7 +143,11 @@ def _lock_due_calls(
     return [DueCall(*row) for row in rows]
 
 
-def _mark_claimed(calls: list[DueCall], *, worker: str, now: datetime) -> list[DueCall]:
+def claim_due_calls(calls: Sequence[DueCall], *, worker: str, now: datetime) -> None:
+    """Claim (`created` → `queued`, leased to `worker`) the calls `find_due_calls` locked.
+
+    Run inside the transaction that locked them, which must commit before any request leaves.
+    """
     if calls:
         claim = TRANSITIONS[Move.CLAIM]
         PhoneCall.objects.filter(status_allows(claim), pk__in=[call.id for call in calls]).update(
@@ -138,7 +157,6 @@ def _mark_claimed(calls: list[DueCall], *, worker: str, now: datetime) -> list[D
             lock_version=F("lock_version") + 1,
             updated_at=now,
         )
-    return calls
 
 
 def _hold_for_window(held_until: dict[datetime, list[int]], *, now: datetime) -> int:

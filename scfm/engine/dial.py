@@ -57,11 +57,27 @@ class Claim:
 
     calls: list[ClaimedCall]
     account: Account | None = None
-    # When the account may have calls to hand over again, if known: the pace held calls back, or
-    # a callout's `start_at` comes.
+    # When the account may have calls to hand over again, if known: the pace held calls back, a
+    # callout's `start_at` comes, or the window of calls held for it opens.
     next_due: datetime | None = None
     skipped: list[int] = field(default_factory=list)  # claimed calls that already have a CallSid
     deferred: int = 0  # calls found outside their calling window, held until it opens
+
+
+@dataclass(frozen=True)
+class RunningCallout:
+    """A running callout as one claim sees it: its delivery policy, and when the window of the
+    first of its calls held for their calling window opens (None: none is held)."""
+
+    policy: DeliveryPolicy
+    first_held_opening: datetime | None
+
+    def has_held_calls_due(self, now: datetime) -> bool:
+        """Whether a claim looks at held calls first: those whose window opened by `now`, or any
+        when the callout has no window now (the window that held them is gone)."""
+        if self.first_held_opening is None:
+            return False
+        return self.policy.window is None or self.first_held_opening <= now
 
 
 @dataclass(frozen=True)
@@ -221,63 +237,56 @@ def _claim(
         account = Account.objects.select_for_update(skip_locked=True).filter(pk=account_id).first()
         if account is None:
             return Claim(calls=[])  # another engine is pacing this account right now
-        # Read under the account's lock: a settings change that clears the calls held for a
-        # window takes this lock too, so no claim holds calls by the window it replaced.
-        policies = {
-            callout_id: policy_for(settings, account.settings)
-            for callout_id, settings in Callout.objects.filter(
-                pk__in=callout_ids, status=CalloutStatus.RUNNING
-            ).values_list("id", "settings")
-        }
-        dialing = {
-            callout_id: policy
-            for callout_id, policy in policies.items()
-            if policy.has_started(calendar_now) and not policy.has_stopped(calendar_now)
-        }
-        next_start = _next_start(policies.values(), calendar_now)
-        if not dialing:
-            return Claim(calls=[], next_due=next_start)
         pace = pacing.pace_for(
             calls_per_minute=account.int_setting("phone_call_queue_limit"),
             next_dial_at=account.next_dial_at,
             now=now,
         )
         if pace is None:
-            return Claim(calls=[], next_due=next_start)
+            return Claim(calls=[])
         if pace.first_due_at > now:
-            return Claim(calls=[], next_due=_earliest(pace.first_due_at, next_start))
+            return Claim(calls=[], next_due=pace.first_due_at)
         paced = pace.calls_due(now=now, limit=limit)
         allowance = paced
         cap = max_concurrent_calls(account.settings)
         if cap is not None:
             allowance = min(allowance, max(0, cap - lifecycle.calls_in_flight(account_id)))
-        claimed: list[lifecycle.DueCall] = []
-        deferred = 0
-
-        def take(callout_id: int, quota: int) -> int:
-            nonlocal deferred
-            policy = dialing[callout_id]
-            result = lifecycle.claim_due_calls(
-                callout_id=callout_id,
-                worker=worker,
-                now=now,
-                limit=quota,
-                opens_at=None if policy.window is None else _opens_at(policy, now),
-            )
-            claimed.extend(result.claimed)
-            deferred += result.deferred
-            return len(result.claimed)
-
+            if allowance == 0:
+                return Claim(calls=[])  # until calls under way end: the loop looks again soon
+        # Read under the account's lock: a settings change that clears the calls held for a
+        # window takes this lock too, so no claim holds calls by the window it replaced.
+        callouts = _running_callouts(callout_ids, account)
+        dialing = {
+            callout_id: callout
+            for callout_id, callout in callouts.items()
+            if callout.policy.has_started(calendar_now) and not callout.policy.has_stopped(calendar_now)
+        }
+        # When the account may have more to dial: a callout starts, or held calls' window opens.
+        next_change = _earliest(
+            _next_start([callout.policy for callout in callouts.values()], calendar_now),
+            *(
+                callout.first_held_opening
+                for callout in dialing.values()
+                if callout.first_held_opening is not None and callout.first_held_opening > now
+            ),
+        )
+        search = _Search(callouts=dialing, now=now)
         shares.distribute(
             allowance,
-            emergencies=[callout_id for callout_id, policy in dialing.items() if policy.is_emergency],
+            emergencies=[
+                callout_id for callout_id, callout in dialing.items() if callout.policy.is_emergency
+            ],
             weights={
-                callout_id: policy.weight for callout_id, policy in dialing.items() if not policy.is_emergency
+                callout_id: callout.policy.weight
+                for callout_id, callout in dialing.items()
+                if not callout.policy.is_emergency
             },
-            take=take,
+            take=search.take,
         )
+        claimed, held = search.claimed(), search.held
         if not claimed:
-            return Claim(calls=[], next_due=next_start, deferred=deferred)
+            return Claim(calls=[], next_due=next_change, deferred=held)
+        lifecycle.claim_due_calls(claimed, worker=worker, now=now)
         next_dial_at = pace.next_dial_at(handed_over=len(claimed))
         Account.objects.filter(pk=account_id).update(next_dial_at=next_dial_at)
     paced_out = len(claimed) == paced < limit  # the pace, not the queue or the cap, held calls back
@@ -285,15 +294,62 @@ def _claim(
         # A call with a CallSid already went out: it is claimed but never sent again.
         calls=[ClaimedCall(call.id, call.msisdn, account_id) for call in claimed if not call.remote_call_id],
         account=account,
-        next_due=_earliest(next_dial_at if paced_out else None, next_start),
+        next_due=_earliest(next_dial_at if paced_out else None, next_change),
         skipped=[call.id for call in claimed if call.remote_call_id],
-        deferred=deferred,
+        deferred=held,
     )
 
 
-def _opens_at(policy: DeliveryPolicy, now: datetime) -> Callable[[lifecycle.DueCall], datetime | None]:
-    """Return when each call of a callout with a calling window may go out (None: now)."""
-    assert policy.window is not None, "only a callout with a window holds calls"
+def _running_callouts(callout_ids: list[int], account: Account) -> dict[int, RunningCallout]:
+    """Return the callouts of `callout_ids` still running, with their policies and held calls."""
+    rows = (
+        Callout.objects.filter(pk__in=callout_ids, status=CalloutStatus.RUNNING)
+        .annotate(first_held_opening=lifecycle.first_held_opening())
+        .values_list("id", "settings", "first_held_opening")
+    )
+    return {
+        callout_id: RunningCallout(policy_for(settings, account.settings), first_held_opening)
+        for callout_id, settings, first_held_opening in rows
+    }
+
+
+@dataclass
+class _Search:
+    """The calls one claim found for each callout (locked, not yet claimed), callout by callout as
+    the account's shares ask for them."""
+
+    callouts: dict[int, RunningCallout]
+    now: datetime
+    held: int = 0  # calls found outside their window and held until it opens
+    _found: dict[int, list[lifecycle.DueCall]] = field(default_factory=dict)
+    _windows: dict[int, Callable[[lifecycle.DueCall], datetime | None] | None] = field(default_factory=dict)
+
+    def take(self, callout_id: int, quota: int) -> int:
+        """Find up to `quota` more due calls of the callout; return how many."""
+        callout = self.callouts[callout_id]
+        if callout_id not in self._windows:
+            self._windows[callout_id] = _opens_at(callout.policy, self.now)
+        found = self._found.setdefault(callout_id, [])
+        due = lifecycle.find_due_calls(
+            callout_id=callout_id,
+            now=self.now,
+            limit=quota,
+            held=callout.has_held_calls_due(self.now),
+            opens_at=self._windows[callout_id],
+            skip=[call.id for call in found],
+        )
+        found.extend(due.calls)
+        self.held += due.held
+        return len(due.calls)
+
+    def claimed(self) -> list[lifecycle.DueCall]:
+        return [call for calls in self._found.values() for call in calls]
+
+
+def _opens_at(policy: DeliveryPolicy, now: datetime) -> Callable[[lifecycle.DueCall], datetime | None] | None:
+    """Return when each call of a callout may go out (None: now), or None without a window."""
+    if policy.window is None:
+        return None
     windows = CallWindows(policy.window, account_time_zone=policy.account_time_zone, now=now)
     return lambda call: windows.opens_at(msisdn=call.msisdn, contact_time_zone=call.contact_time_zone)
 
