@@ -1,9 +1,13 @@
 """The dial loop holds calls outside their calling window until it opens, in the contact's zone."""
 
 import datetime
+import threading
+import time
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from scfm.accounts.services import update_account
 from scfm.callouts.services import update_callout
@@ -222,3 +226,28 @@ def test_claims_with_a_window_use_the_partial_indexes(account):
     assert sum("window_opens_at" in sql for sql in queries) >= 4
     for sql in queries:
         assert_indexed(sql)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dialer_wakes_up_when_a_held_calls_window_opens(account, fake_provider, settings):
+    callout = running_callout(account, calling_window=DAYTIME)
+    call = add_call(callout, time_zone="Asia/Phnom_Penh")
+    # The calendar reads 07:59:59.4 in Phnom Penh: the window opens in 0.6 s of real time.
+    real_now = timezone.now()
+    local = real_now.astimezone(ZoneInfo("Asia/Phnom_Penh"))
+    calendar = local.replace(hour=7, minute=59, second=59, microsecond=400_000)
+    settings.SCFM_CLOCK_OFFSET_SECONDS = (calendar - real_now).total_seconds()
+    dialer = dial.Dialer(worker="w")
+    try:
+        assert dialer.tick()  # held
+        assert held_until(call) is not None
+        assert not dialer.tick()
+        started = time.monotonic()
+        dialer.wait(5.0, threading.Event())
+        assert time.monotonic() - started < 2.0  # woken for the opening, not after the full pause
+        while timezone.now() < held_until(call):
+            time.sleep(0.05)
+        assert dialer.tick()
+    finally:
+        dialer.drain()
+    assert [request["to"] for request in fake_provider.placed] == [call.msisdn]
