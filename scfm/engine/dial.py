@@ -61,7 +61,7 @@ class Claim:
     # callout's `start_at` comes, or the window of calls held for it opens.
     next_due: datetime | None = None
     skipped: list[int] = field(default_factory=list)  # claimed calls that already have a CallSid
-    deferred: int = 0  # calls found outside their calling window, held until it opens
+    held: int = 0  # calls found outside their calling window, held until it opens
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ class Dialer:
                 )
                 for call in claim.calls:
                     self._in_flight[self._pool.submit(_place, call, sender)] = call
-            did_work = did_work or bool(claim.calls or claim.skipped or claim.deferred)
+            did_work = did_work or bool(claim.calls or claim.skipped or claim.held)
         self._next_due = next_due
         return did_work
 
@@ -285,7 +285,7 @@ def _claim(
         )
         claimed, held = search.claimed(), search.held
         if not claimed:
-            return Claim(calls=[], next_due=next_change, deferred=held)
+            return Claim(calls=[], next_due=next_change, held=held)
         lifecycle.claim_due_calls(claimed, worker=worker, now=now)
         next_dial_at = pace.next_dial_at(handed_over=len(claimed))
         Account.objects.filter(pk=account_id).update(next_dial_at=next_dial_at)
@@ -296,7 +296,7 @@ def _claim(
         account=account,
         next_due=_earliest(next_dial_at if paced_out else None, next_change),
         skipped=[call.id for call in claimed if call.remote_call_id],
-        deferred=held,
+        held=held,
     )
 
 
