@@ -417,15 +417,27 @@ def expire_unknown(call: PhoneCall, *, reason: str, now: datetime) -> PhoneCallS
     return move.target if moved else None
 
 
-def cancel_unsent(*, callout_id: int, reason: str, now: datetime) -> int:
+def cancel_unsent(*, callout_id: int, reason: str, now: datetime, batch: int = 10_000) -> int:
     """Cancel the callout's calls that never went out (`created` → `canceled`), without retries;
-    return how many. Used when the callout's `stop_at` has passed: it makes no new calls."""
+    return how many. Used when the callout's `stop_at` has passed: it makes no new calls.
+
+    In statements of `batch` calls, each committed on its own: a million-call backlog is not one
+    long UPDATE holding a million row locks (the dial loop skips locked rows; nothing else waits).
+    """
     move = TRANSITIONS[Move.CANCEL_UNSENT]
-    return PhoneCall.objects.filter(status_allows(move), callout_id=callout_id).update(
-        status=move.target,
-        remote_error_message=reason,
-        window_opens_at=None,
-        retry_at=None,
-        lock_version=F("lock_version") + 1,
-        updated_at=now,
-    )
+    unsent = PhoneCall.objects.filter(status_allows(move), callout_id=callout_id)
+    canceled = 0
+    while True:
+        ids = list(unsent.order_by().values_list("pk", flat=True)[:batch])
+        if not ids:
+            return canceled
+        canceled += PhoneCall.objects.filter(status_allows(move), pk__in=ids).update(
+            status=move.target,
+            remote_error_message=reason,
+            window_opens_at=None,
+            retry_at=None,
+            lock_version=F("lock_version") + 1,
+            updated_at=now,
+        )
+        if len(ids) < batch:
+            return canceled

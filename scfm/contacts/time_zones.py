@@ -4,6 +4,10 @@ In order: the contact's metadata `time_zone` (an IANA name); else the zones of t
 (phonenumbers' geographic data) — where the region spans several zones, the account's `time_zone`
 if it is one of them, else all of them (the window must then be open in every one: the most
 restrictive reading); else the account's `time_zone`; else UTC.
+
+If the window is never open in all of them at once, the call is judged in the westernmost zone
+(the smallest UTC offset now; `scfm.engine.windows`): a rule by "the zone that opens last from now"
+would switch zones at each opening and hold the call forever.
 """
 
 from datetime import tzinfo

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from scfm.callouts.models import Callout
-from scfm.calls import callout_completion
+from scfm.calls import callout_completion, lifecycle
 from scfm.calls.models import PhoneCall
 from scfm.calls.retries import schedule_retry
 from scfm.engine import complete, retry
@@ -147,6 +147,22 @@ def test_at_stop_at_unsent_calls_are_canceled_and_retries_dropped(running_callou
     later = timezone.now()
     complete.tick(later)
     assert completed_at(running_callout) == later
+
+
+def test_unsent_calls_are_canceled_in_batches(running_callout, somleng_account):
+    calls = add_participants(running_callout, 7)
+    other = factories.CalloutFactory(account=somleng_account, status="running")
+    (elsewhere,) = add_participants(other, 1)
+
+    assert (
+        lifecycle.cancel_unsent(callout_id=running_callout.pk, reason="stop", now=timezone.now(), batch=3)
+        == 7
+    )
+
+    assert set(PhoneCall.objects.filter(pk__in=[c.pk for c in calls]).values_list("status", flat=True)) == {
+        "canceled"
+    }
+    assert PhoneCall.objects.get(pk=elsewhere.pk).status == "created"
 
 
 def test_before_stop_at_nothing_is_canceled(running_callout):
