@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from scfm.accounts.settings import max_concurrent_calls
@@ -95,11 +95,8 @@ def api_timestamp(value: datetime | None) -> str | None:
 def callout_statistics(callout: Callout, *, now: datetime | None = None) -> CalloutStatistics:
     """Count the callout's participations and calls and estimate when it will be done (real `now`)."""
     now = now or timezone.now()
-    participation_rows = list(
-        CalloutParticipation.objects.filter(callout_id=callout.pk)
-        .values("phone_calls_count")
-        .annotate(total=Count("id"), answered=Count("id", filter=Q(answered=True)))
-        .order_by()
+    participations = CalloutParticipation.objects.filter(callout_id=callout.pk).aggregate(
+        total=Count("id"), answered=Count("id", filter=Q(answered=True))
     )
     recent = Q(remotely_queued_at__gt=now - RATE_SPAN, remotely_queued_at__lte=now)
     calls = PhoneCall.objects.filter(callout_id=callout.pk).aggregate(
@@ -118,11 +115,10 @@ def callout_statistics(callout: Callout, *, now: datetime | None = None) -> Call
         last_hand_over_in_flight=Max("remotely_queued_at", filter=Q(status__in=IN_FLIGHT_STATUSES)),
     )
     calls_by_status = {status.value: calls[status.value] for status in PhoneCallStatus}
-    participations = sum(row["total"] for row in participation_rows)
     statistics = CalloutStatistics(
-        participations=participations,
+        participations=participations["total"],
         participations_remaining=calls["remaining"],
-        participations_answered=sum(row["answered"] for row in participation_rows),
+        participations_answered=participations["answered"],
         calls_by_status=calls_by_status,
         waiting_for_window=calls["waiting"],
         calls_in_progress=sum(calls_by_status[status] for status in IN_FLIGHT_STATUSES),
@@ -131,7 +127,7 @@ def callout_statistics(callout: Callout, *, now: datetime | None = None) -> Call
         eta_at=None,
         completed_at=callout.completed_at,
     )
-    eta_at = _eta(callout, statistics, calls, participation_rows, now)
+    eta_at = _eta(callout, statistics, calls, now)
     if eta_at is None:
         return statistics
     return replace(statistics, eta_at=eta_at, eta_seconds=max(0, round((eta_at - now).total_seconds())))
@@ -141,7 +137,6 @@ def _eta(
     callout: Callout,
     statistics: CalloutStatistics,
     calls: dict[str, Any],
-    participation_rows: list[dict[str, Any]],
     now: datetime,
 ) -> datetime | None:
     """When the callout is expected to be done: its completion once recorded, else the model's
@@ -172,9 +167,7 @@ def _eta(
         retries_until=calls["retries_until"],
         in_flight=statistics.calls_in_progress,
         last_hand_over_at=calls["last_hand_over_in_flight"],
-        attempts_used={
-            row["phone_calls_count"]: row["total"] - row["answered"] for row in participation_rows
-        },
+        **_retries_under_way(callout),
         max_attempts=limit,
         answered_calls=by_status[PhoneCallStatus.COMPLETED],
         unsuccessful_calls={
@@ -190,6 +183,43 @@ def _eta(
         calendar_offset=offset,
     )
     return eta.estimate_finish(inputs)
+
+
+def _retries_under_way(callout: Callout) -> dict[str, dict[int, int]]:
+    """The calls past their participation's first attempt, by attempt number: open, in flight, and
+    pending retries (by the attempt they will make).
+
+    Read from the participations that have had more than one call (the failures so far, not the
+    whole callout), each probing its calls by the participation index.
+    """
+    calls = PhoneCall.objects.filter(callout_participation_id=OuterRef("pk"))
+    rows = (
+        CalloutParticipation.objects.filter(callout_id=callout.pk, answered=False, phone_calls_count__gte=2)
+        .annotate(
+            has_open=Exists(calls.filter(status=INITIAL_STATUS)),
+            has_in_flight=Exists(calls.filter(status__in=IN_FLIGHT_STATUSES)),
+            has_pending=Exists(calls.filter(retry_at__isnull=False)),
+        )
+        .values("phone_calls_count")
+        .annotate(
+            open=Count("id", filter=Q(has_open=True)),
+            in_flight=Count("id", filter=Q(has_in_flight=True)),
+            pending=Count("id", filter=Q(has_pending=True)),
+        )
+        .order_by()
+    )
+    found: dict[str, dict[int, int]] = {
+        "open_retries": {},
+        "in_flight_retries": {},
+        "pending_retry_attempts": {},
+    }
+    for row in rows:
+        # A participation's open or in-flight call is its latest attempt; its pending retry, the next.
+        attempt = row["phone_calls_count"]
+        found["open_retries"][attempt] = row["open"]
+        found["in_flight_retries"][attempt] = row["in_flight"]
+        found["pending_retry_attempts"][attempt + 1] = row["pending"]
+    return found
 
 
 def _observed_rate(handed_over: int, calls: dict[str, Any], now: datetime) -> float | None:

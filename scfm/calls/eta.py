@@ -23,6 +23,7 @@ The callout is a queue served at its share of the account's rate, in real time:
   a final status of the callout's recent calls).
 """
 
+import bisect
 import heapq
 import math
 import statistics
@@ -44,6 +45,10 @@ CHUNKS = 20
 ALL_CHUNKS = 400
 # How much of the observed rate is blended into the model's once the callout has dialed a minute.
 OBSERVED_RATE_WEIGHT = 0.5
+# The end of the last calls: each stretch of dialing is read as this many groups of calls, and
+# their expected end on this many points.
+GROUPS_PER_STRETCH = 8
+END_POINTS = 64
 # Bounds the walk through window openings and rate changes: past it the estimate is given up (a
 # window that opens for one minute a week, for years of calls, would otherwise take long to walk).
 MAX_STEPS = 20_000
@@ -75,9 +80,12 @@ class EtaInputs:
     retries_until: datetime | None = None
     in_flight: int = 0  # claimed or at the provider
     last_hand_over_at: datetime | None = None  # the newest hand-over of a call in flight
-    # Unanswered participations by the calls each has had, which stands for the attempt number
-    # of the calls to make (the database does not say which participations are still remaining).
-    attempts_used: Mapping[int, int] = field(default_factory=dict)
+    # Calls past their participation's first attempt, by attempt number (2 and up); the others
+    # are first attempts. Retries open now are dialed after the first attempts (they are newer);
+    # a pending retry is counted under the attempt it will make.
+    open_retries: Mapping[int, int] = field(default_factory=dict)
+    in_flight_retries: Mapping[int, int] = field(default_factory=dict)
+    pending_retry_attempts: Mapping[int, int] = field(default_factory=dict)
     max_attempts: int = 3
     answered_calls: int = 0  # completed calls so far
     unsuccessful_calls: Mapping[str, int] = field(default_factory=dict)  # final, not completed, by status
@@ -100,6 +108,18 @@ def estimate_finish(inputs: EtaInputs) -> datetime | None:
 def call_length(call_seconds: tuple[float, ...]) -> float:
     """The typical time from hand-over to a final status: the median of those observed."""
     return float(statistics.median(call_seconds)) if call_seconds else DEFAULT_CALL_SECONDS
+
+
+def usual_lengths(call_seconds: tuple[float, ...]) -> list[float]:
+    """The observed call lengths, sorted, without the far outliers (beyond the third quartile plus
+    three interquartile ranges): a call stuck for an hour must not make every last call an hour
+    long. The default length when none was observed."""
+    lengths = sorted(call_seconds)
+    if len(lengths) < 4:
+        return lengths or [DEFAULT_CALL_SECONDS]
+    first, _, third = statistics.quantiles(lengths, n=4, method="inclusive")
+    fence = third + 3 * (third - first)
+    return [length for length in lengths if length <= fence]
 
 
 def shares(priority: str, others: list[str]) -> tuple[float, list[float]]:
@@ -131,7 +151,8 @@ class _Estimate:
         self.inputs = inputs
         self.now = inputs.now
         self.call_length = call_length(inputs.call_seconds)
-        mean_length = statistics.fmean(inputs.call_seconds) if inputs.call_seconds else DEFAULT_CALL_SECONDS
+        self.lengths = usual_lengths(inputs.call_seconds)
+        mean_length = statistics.fmean(self.lengths)
         # The account's rate in calls a second; the cap lets `cap / mean length` calls a second through.
         account_rate = max(inputs.calls_per_minute, 0) / 60
         if inputs.max_concurrent_calls is not None and mean_length > 0:
@@ -308,16 +329,21 @@ class _Estimate:
 
     # The estimate -------------------------------------------------------------------------
 
-    def _first_attempts(self) -> tuple[dict[int, float], dict[int, float]]:
-        """The attempt numbers of calls to make now and of pending retries, as fractions."""
+    def _by_attempt(self, calls: int, known: Mapping[int, int], rest: int) -> list[tuple[int, float]]:
+        """`calls` calls by attempt number, in attempt order: those `known`, the others `rest`."""
         limit = self.inputs.max_attempts
-        used = {count: n for count, n in self.inputs.attempts_used.items() if 1 <= count <= limit and n > 0}
-        total = sum(used.values())
-        now = {count: n / total for count, n in used.items()} if total else {1: 1.0}
-        retried = {count + 1: n for count, n in used.items() if count < limit}
-        total = sum(retried.values())
-        later = {count: n / total for count, n in retried.items()} if total else {min(2, limit): 1.0}
-        return now, later
+        counted: dict[int, float] = {}
+        for attempt, count in known.items():
+            if count > 0:
+                key = min(max(attempt, 1), limit)
+                counted[key] = counted.get(key, 0.0) + count
+        total = sum(counted.values())
+        if total > calls:  # counted a moment apart: the known share never exceeds the whole
+            counted = {attempt: count * calls / total for attempt, count in counted.items()}
+            total = calls
+        rest = min(rest, limit)
+        counted[rest] = counted.get(rest, 0.0) + calls - total
+        return sorted((attempt, count) for attempt, count in counted.items() if count > 0)
 
     def finish(self) -> datetime | None:
         inputs = self.inputs
@@ -327,39 +353,88 @@ class _Estimate:
             return now
         start = max(now, inputs.start_at or now)
         stop = inputs.stop_at
-        attempts_now, attempts_later = self._first_attempts()
         queue: list[_Chunk] = []
         self.chunks_per_group = max(1, min(CHUNKS, ALL_CHUNKS // (2 + len(inputs.window_openings))))
-        self._push_group(queue, start, start, inputs.open_calls, attempts_now)
+        # First attempts, then retries by attempt number: the order they were created in.
+        for attempt, calls in self._by_attempt(inputs.open_calls, inputs.open_retries, 1):
+            self._push_group(queue, start, start, calls, {attempt: 1.0})
         for opens_at, calls in inputs.window_openings:
             moment = max(start, opens_at)
-            self._push_group(queue, moment, moment, calls, attempts_now)
+            self._push_group(queue, moment, moment, calls, {1: 1.0})
         if inputs.pending_retries:
             first = max(start, inputs.retries_from or start)
             last = max(first, inputs.retries_until or first)
-            self._push_group(queue, first, last, inputs.pending_retries, attempts_later)
-        last_over = now
+            for attempt, calls in self._by_attempt(inputs.pending_retries, inputs.pending_retry_attempts, 2):
+                self._push_group(queue, first, last, calls, {attempt: 1.0})
+        # When calls were (or will be) handed over: (from, until, how many), read for the last ones.
+        stretches: list[tuple[datetime, datetime, float]] = []
         if inputs.in_flight:
-            # The newest call in flight is over one call length after its hand-over; retries
-            # of the calls in flight come back, on average, half a call length from now.
-            handed_over = inputs.last_hand_over_at or now
-            last_over = max(now, handed_over + timedelta(seconds=self.call_length))
-            in_flight = _Chunk(now, 0, float(inputs.in_flight), attempts_now, float(inputs.in_flight))
+            # Handed over before the newest of them, at about the callout's rate; their retries
+            # come back, on average, half a call length from now.
+            newest = min(inputs.last_hand_over_at or now, now)
+            rate = self._rate_at(now)[0]
+            spread = timedelta(seconds=inputs.in_flight / rate) if rate > 0 else timedelta(0)
+            stretches.append((newest - spread, newest, float(inputs.in_flight)))
+            attempts = {
+                attempt: calls / inputs.in_flight
+                for attempt, calls in self._by_attempt(inputs.in_flight, inputs.in_flight_retries, 1)
+            }
+            in_flight = _Chunk(now, 0, float(inputs.in_flight), attempts, float(inputs.in_flight))
             self._follow_ups(queue, in_flight, now + timedelta(seconds=self.call_length / 2))
         cursor = start
         while queue:
             chunk = heapq.heappop(queue)
             cursor = max(cursor, chunk.at)
             if stop is not None and cursor >= stop:
-                break
+                break  # at stop_at the callout makes no new calls; those under way finish
             dialed = self._dial(cursor, chunk.calls)
             if dialed is None:
                 return None
+            if stop is not None and dialed > stop:
+                stretches.append((cursor, stop, chunk.calls * ((stop - cursor) / (dialed - cursor))))
+                break
+            stretches.append((cursor, dialed, chunk.calls))
             middle = cursor + (dialed - cursor) / 2
             cursor = dialed
-            last_over = max(last_over, dialed + timedelta(seconds=self.call_length))
             self._follow_ups(queue, chunk, middle + timedelta(seconds=self.call_length))
-        if stop is not None:
-            # At stop_at the callout makes no new calls; those under way finish.
-            last_over = min(last_over, max(now, stop) + timedelta(seconds=self.call_length))
-        return max(now, last_over)
+        return max(now, self._last_call_over(stretches) or now)
+
+    def _last_call_over(self, stretches: list[tuple[datetime, datetime, float]]) -> datetime | None:
+        """The expected moment the last of the calls handed over in `stretches` is over.
+
+        Not the last hand-over plus a typical call: the latest of the calls handed over within
+        one longest call of the end, each lasting as long as an observed call picked at random.
+        """
+        lengths = self.lengths
+        if not stretches:
+            return None
+        last_dialed = max(until for _, until, _ in stretches)
+        horizon = last_dialed - timedelta(seconds=lengths[-1])
+        groups: list[tuple[datetime, float]] = []
+        for begin, until, calls in stretches:
+            if until < horizon or calls <= 0:
+                continue
+            pieces = GROUPS_PER_STRETCH if until > begin else 1
+            for index in range(pieces):
+                groups.append((begin + (until - begin) * ((index + 1) / pieces), calls / pieces))
+        latest_group = max(moment for moment, _ in groups)
+        low = latest_group + timedelta(seconds=lengths[0])
+        high = latest_group + timedelta(seconds=lengths[-1])
+        if high <= low:
+            return low
+        # E[end] = low + ∫ P(end > x) dx from low to high, P(end ≤ x) = Π F(x - handed over)^calls.
+        step = (high - low) / END_POINTS
+        expected = 0.0
+        for point in range(END_POINTS):
+            moment = low + step * (point + 0.5)
+            log_all_over = 0.0
+            for handed_over, calls in groups:
+                share_over = bisect.bisect_right(lengths, (moment - handed_over).total_seconds()) / len(
+                    lengths
+                )
+                if share_over == 0:
+                    log_all_over = -math.inf
+                    break
+                log_all_over += calls * math.log(share_over)
+            expected += 1 - math.exp(log_all_over)
+        return low + step * expected

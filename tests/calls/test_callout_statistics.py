@@ -224,7 +224,9 @@ def test_the_observed_rate_is_blended_in_once_the_callout_has_dialed_a_while(acc
     # 250 handed over in the last 50 s: 300 a minute, half the account's rate; 7.5 a second blended.
     add_calls(callout, 125, status="completed", remotely_queued_at=NOW - timedelta(seconds=50))
     add_calls(callout, 125, status="completed", remotely_queued_at=NOW - timedelta(seconds=10))
-    PhoneCall.objects.filter(callout=callout, status="completed").update(updated_at=NOW)
+    PhoneCall.objects.filter(callout=callout, status="completed").update(
+        updated_at=F("remotely_queued_at") + timedelta(seconds=10)
+    )
     statistics = callout_statistics(callout, now=NOW)
     assert statistics.calls_per_minute == 250
     assert statistics.eta_seconds == 1500 / 7.5 + 10
@@ -264,3 +266,35 @@ def test_timestamps_are_written_as_the_api_writes_them():
     moment = datetime(2026, 3, 2, 17, 4, 5, 678901, tzinfo=UTC) + timedelta(hours=0)
     assert api_timestamp(moment) == "2026-03-02T17:04:05.678Z"
     assert api_timestamp(None) is None
+
+
+def test_second_attempts_expect_no_retry_past_the_last_attempt(account):
+    account.settings = {**account.settings, "max_phone_calls_for_callout_participation": 2}
+    account.save()
+    callout = running_callout(account, retry_policy={"not_answered": [600]})
+    add_calls(callout, 100, status="completed")
+    add_calls(callout, 100, status="not_answered")
+    first_attempts = add_calls(callout, 300)
+    assert eta_seconds(callout) > 600
+    # The same open calls as second attempts: their participations' first calls were not answered.
+    CalloutParticipation.objects.filter(phone_calls__in=first_attempts).update(phone_calls_count=2)
+    assert eta_seconds(callout) == 30 + 30
+
+
+def test_retries_under_way_are_read_by_attempt(account):
+    account.settings = {**account.settings, "max_phone_calls_for_callout_participation": 3}
+    account.save()
+    callout = running_callout(account, retry_policy={"busy": [600, 600]})
+    ended = NOW - timedelta(minutes=1)
+    add_calls(callout, 100, status="completed", remotely_queued_at=ended)
+    add_calls(callout, 100, status="busy", remotely_queued_at=ended)
+    PhoneCall.objects.filter(callout=callout).update(updated_at=ended + timedelta(seconds=10))
+    pending = add_calls(callout, 10, status="busy", retry_at=NOW)
+    in_flight = add_calls(callout, 10, status="in_progress", remotely_queued_at=NOW)
+    # On their first attempts, both groups may come back twice more, 600 s after each call.
+    assert eta_seconds(callout) > 1200
+    CalloutParticipation.objects.filter(phone_calls__in=pending).update(phone_calls_count=2)
+    CalloutParticipation.objects.filter(phone_calls__in=in_flight).update(phone_calls_count=3)
+    # The pending retries make the third and last attempt (1 s, then a 10 s call); the calls in
+    # flight are the last attempts, over 10 s after their hand-over.
+    assert eta_seconds(callout) == 11

@@ -9,7 +9,7 @@ from scfm.calls.eta import DEFAULT_CALL_SECONDS, EtaInputs, OtherCallout, estima
 from scfm.core.calling_windows import parse_window
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday, 10:00 UTC
-TEN_SECOND_CALLS = (9.0, 10.0, 11.0)
+TEN_SECOND_CALLS = (10.0, 10.0, 10.0)
 
 
 def seconds_until_done(**fields) -> float | None:
@@ -28,11 +28,22 @@ def test_before_any_call_ended_a_call_is_taken_to_last_the_default():
     )
 
 
-def test_the_call_length_is_the_median_of_those_observed():
-    # One call stuck for an hour does not make every call an hour long.
+def test_the_last_calls_end_with_the_longest_of_them():
+    lengths = tuple(float(seconds) for seconds in range(10, 61))  # 10 s to 60 s, evenly
+    # The last of 600 calls is handed over at 60 s; of the calls handed over in the minute before,
+    # one almost surely lasts nearly 60 s.
+    many = seconds_until_done(calls_per_minute=600, open_calls=600, call_seconds=lengths)
+    assert 117 < many <= 120
+    # A single call lasts 35 s on average.
+    assert seconds_until_done(calls_per_minute=600, open_calls=1, call_seconds=lengths) == pytest.approx(
+        0.1 + 35, abs=0.5
+    )
+
+
+def test_a_call_stuck_for_an_hour_does_not_make_the_last_calls_an_hour_long():
     observed = (10.0, 10.0, 10.0, 12.0, 3600.0)
     assert seconds_until_done(calls_per_minute=600, open_calls=600, call_seconds=observed) == pytest.approx(
-        70
+        60 + 12, abs=0.2
     )
 
 
@@ -251,7 +262,7 @@ def test_participations_out_of_attempts_are_not_retried():
     assert seconds_until_done(
         calls_per_minute=600,
         open_calls=1000,
-        attempts_used={3: 1000},
+        open_retries={3: 1000},
         max_attempts=3,
         retry_ladders={"busy": (600, 600, 600)},
         **half_busy(),
@@ -293,3 +304,45 @@ def test_retries_of_calls_in_flight_come_back():
     )
     # Half a call from now they end; half come back 600 s later: 50 calls in 5 s, plus a call.
     assert finish == pytest.approx(5 + 600 + 5 + 10, abs=1)
+
+
+def test_open_retries_are_dialed_last_and_have_fewer_attempts_left():
+    # 800 first attempts (80 s, in chunks of 4 s), then 200 second attempts that are the last.
+    # Only the first attempts come back: the last chunk's, dialed around 78 s, at 78 + 10 + 600.
+    finish = seconds_until_done(
+        calls_per_minute=600,
+        open_calls=1000,
+        open_retries={2: 200},
+        max_attempts=2,
+        retry_ladders={"busy": (600,)},
+        **half_busy(),
+    )
+    assert finish == pytest.approx(78 + 10 + 600 + 2 + 10, abs=1)
+
+
+def test_pending_retries_making_the_last_attempt_expect_no_more():
+    common = {
+        "calls_per_minute": 600,
+        "pending_retries": 100,
+        "retries_from": NOW,
+        "retries_until": NOW,
+        "max_attempts": 3,
+        "retry_ladders": {"busy": (600, 600)},
+        **half_busy(),
+    }
+    assert seconds_until_done(**common, pending_retry_attempts={3: 100}) == pytest.approx(20)
+    # Making their second attempt, half of them come back for a third: the last 5 calls, dialed
+    # around 9.75 s, come back 10 + 600 s later and take 0.25 s.
+    assert seconds_until_done(**common) == pytest.approx(9.75 + 10 + 600 + 0.25 + 10)
+
+
+def test_calls_in_flight_on_their_last_attempt_expect_no_retry():
+    assert seconds_until_done(
+        calls_per_minute=600,
+        in_flight=100,
+        in_flight_retries={2: 100},
+        last_hand_over_at=NOW,
+        max_attempts=2,
+        retry_ladders={"busy": (600,)},
+        **half_busy(),
+    ) == pytest.approx(10)
