@@ -201,19 +201,28 @@ def test_a_number_the_provider_calls_invalid_is_never_retried(stack, simulated_a
     assert invalid not in ledger  # a refused request creates no call at the provider
 
 
-def test_stop_at_stops_new_calls_and_retries(stack, simulated_account):
+def test_start_at_and_stop_at_bound_the_dialing(stack, simulated_account):
     stack.configure_simulator(seed=15, time_scale=0, mix={"busy": 1})
     simulated_account.settings["phone_call_queue_limit"] = 120  # two a second
     simulated_account.save()
     api = api_client(stack, simulated_account)
     add_contacts(simulated_account, "deadline", 60, prefix="+8559760")
-    stop_at = datetime.now(UTC) + timedelta(seconds=12)
-    callout = populated_callout(api, "deadline", 60, stop_at=stop_at.isoformat(), retry_policy={"busy": [1]})
-    start(api, callout)
+    start_at = datetime.now(UTC) + timedelta(seconds=12)
+    stop_at = start_at + timedelta(seconds=8)
+    callout = populated_callout(
+        api,
+        "deadline",
+        60,
+        start_at=start_at.isoformat(),
+        stop_at=stop_at.isoformat(),
+        retry_policy={"busy": [1]},
+    )
+    start(api, callout)  # started ahead of time: it waits for start_at
     wait_for(lambda: completed_at(callout) is not None, seconds=60)
 
     times = handed_over_times(callout)
-    assert times and times[-1] <= stop_at + timedelta(milliseconds=500)
+    assert start_at <= times[0] <= start_at + timedelta(seconds=1)
+    assert times[-1] <= stop_at + timedelta(milliseconds=500)
     calls = PhoneCall.objects.filter(callout_id=callout)
     assert calls.filter(status="canceled").exists()  # never sent: canceled at stop_at
     assert not calls.filter(status__in=("created", *IN_FLIGHT)).exists()
