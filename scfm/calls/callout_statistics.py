@@ -36,8 +36,10 @@ from scfm.core.calling_windows import zone
 
 # "Calls per minute" counts the hand-overs of this last stretch of time.
 RATE_SPAN = timedelta(seconds=60)
-# The ETA blends in the callout's own rate once it has dialed for this long within that minute.
-OBSERVED_SPAN = timedelta(seconds=20)
+# The ETA blends in the callout's own rate once it has handed over this many calls, for this long,
+# within that minute.
+OBSERVED_CALLS = 20
+OBSERVED_SPAN = timedelta(seconds=5)
 # Finished calls whose length (hand-over to final status) the ETA reads: the most recent ones.
 CALL_LENGTH_SAMPLE = 200
 # The statuses of calls that reached the provider and ended there; `errored` calls were refused
@@ -223,10 +225,10 @@ def _retries_under_way(callout: Callout) -> dict[str, dict[int, int]]:
 
 
 def _observed_rate(handed_over: int, calls: dict[str, Any], now: datetime) -> float | None:
-    """The callout's hand-overs a minute since it last started dialing within the last minute, once
-    that is long enough to tell (a resumed callout, a window just opened, start with a clean slate)."""
+    """The callout's hand-overs a minute since its first hand-over within the last minute, once there
+    are enough to tell (a resumed callout, a window just opened, start with a clean slate)."""
     since: datetime | None = calls["first_recent_hand_over"]
-    if since is None or now - since < OBSERVED_SPAN:
+    if since is None or now - since < OBSERVED_SPAN or handed_over < OBSERVED_CALLS:
         return None
     return handed_over * 60 / (now - since).total_seconds()
 

@@ -19,8 +19,10 @@ The callout is a queue served at its share of the account's rate, in real time:
   retry ladders. A family of expected retries smaller than half a call is taken not to happen.
 - Dialing stops while the callout's calling window is closed (read in the zone most of its
   contacts are called in) and for good at its `stop_at`.
-- The tail: a call dialed last is over one typical call later (the median time from hand-over to
-  a final status of the callout's recent calls).
+- Call lengths (hand-over to final status) are those of the callout's recent calls: a retry comes
+  back one call and its delay after its hand-over, so the last of a family of retries comes after
+  the longest of its calls; and the callout is done when the last of its calls is over — the
+  latest of those handed over near the end, not the last one handed over plus a typical call.
 """
 
 import bisect
@@ -105,11 +107,6 @@ def estimate_finish(inputs: EtaInputs) -> datetime | None:
     return _Estimate(inputs).finish()
 
 
-def call_length(call_seconds: tuple[float, ...]) -> float:
-    """The typical time from hand-over to a final status: the median of those observed."""
-    return float(statistics.median(call_seconds)) if call_seconds else DEFAULT_CALL_SECONDS
-
-
 def usual_lengths(call_seconds: tuple[float, ...]) -> list[float]:
     """The observed call lengths, sorted, without the far outliers (beyond the third quartile plus
     three interquartile ranges): a call stuck for an hour must not make every last call an hour
@@ -137,20 +134,21 @@ def shares(priority: str, others: list[str]) -> tuple[float, list[float]]:
 
 @dataclass(order=True)
 class _Chunk:
-    """Calls that may be dialed from `at`; `attempts` maps an attempt number to its fraction."""
+    """Calls that come due evenly from `at` to `until`; `attempts` maps an attempt number to its
+    fraction of them."""
 
     at: datetime
     order: int
     calls: float = field(compare=False)
     attempts: dict[int, float] = field(compare=False)
     family: float = field(compare=False)  # how many calls the chunk's whole family expects
+    until: datetime = field(compare=False)
 
 
 class _Estimate:
     def __init__(self, inputs: EtaInputs) -> None:
         self.inputs = inputs
         self.now = inputs.now
-        self.call_length = call_length(inputs.call_seconds)
         self.lengths = usual_lengths(inputs.call_seconds)
         mean_length = statistics.fmean(self.lengths)
         # The account's rate in calls a second; the cap lets `cap / mean length` calls a second through.
@@ -290,10 +288,16 @@ class _Estimate:
         return (1 - self.answer_rate) * chance, delay / chance
 
     def _push(
-        self, queue: list[_Chunk], at: datetime, calls: float, attempts: dict[int, float], family: float
+        self,
+        queue: list[_Chunk],
+        at: datetime,
+        calls: float,
+        attempts: dict[int, float],
+        family: float,
+        until: datetime | None = None,
     ) -> None:
         self._order += 1
-        heapq.heappush(queue, _Chunk(at, self._order, calls, attempts, family))
+        heapq.heappush(queue, _Chunk(at, self._order, calls, attempts, family, max(at, until or at)))
 
     def _push_group(
         self, queue: list[_Chunk], at: datetime, until: datetime, calls: float, attempts: dict[int, float]
@@ -307,8 +311,12 @@ class _Estimate:
             moment = at + span * (index / pieces) if pieces > 1 else at
             self._push(queue, moment, calls / pieces, attempts, calls)
 
-    def _follow_ups(self, queue: list[_Chunk], chunk: _Chunk, over_at: datetime) -> None:
-        """Queue the retries expected after the calls of `chunk` are over at `over_at`."""
+    def _follow_ups(self, queue: list[_Chunk], chunk: _Chunk, begin: datetime, end: datetime) -> None:
+        """Queue the retries expected of the calls of `chunk`, handed over from `begin` to `end`.
+
+        Each comes back one call and its delay after its hand-over: the first of them after a
+        short call, the last after a long one (as long as the longest of so many calls).
+        """
         children: dict[int, float] = {}
         delay = 0.0
         for attempt, fraction in chunk.attempts.items():
@@ -319,13 +327,21 @@ class _Estimate:
         carried = sum(children.values())
         if carried <= 0 or chunk.family * carried < NEGLIGIBLE_CALLS:
             return
+        calls = chunk.calls * carried
+        wait = timedelta(seconds=delay / carried)
         self._push(
             queue,
-            over_at + timedelta(seconds=delay / carried),
-            chunk.calls * carried,
+            begin + timedelta(seconds=self._length_quantile(1 / (calls + 1))) + wait,
+            calls,
             {attempt: part / carried for attempt, part in children.items()},
             chunk.family * carried,
+            until=end + timedelta(seconds=self._length_quantile(calls / (calls + 1))) + wait,
         )
+
+    def _length_quantile(self, share: float) -> float:
+        """The call length that `share` of the observed calls do not exceed."""
+        lengths = self.lengths
+        return lengths[min(len(lengths) - 1, max(0, math.ceil(share * len(lengths)) - 1))]
 
     # The estimate -------------------------------------------------------------------------
 
@@ -369,8 +385,7 @@ class _Estimate:
         # When calls were (or will be) handed over: (from, until, how many), read for the last ones.
         stretches: list[tuple[datetime, datetime, float]] = []
         if inputs.in_flight:
-            # Handed over before the newest of them, at about the callout's rate; their retries
-            # come back, on average, half a call length from now.
+            # Handed over before the newest of them, at about the callout's rate.
             newest = min(inputs.last_hand_over_at or now, now)
             rate = self._rate_at(now)[0]
             spread = timedelta(seconds=inputs.in_flight / rate) if rate > 0 else timedelta(0)
@@ -379,24 +394,25 @@ class _Estimate:
                 attempt: calls / inputs.in_flight
                 for attempt, calls in self._by_attempt(inputs.in_flight, inputs.in_flight_retries, 1)
             }
-            in_flight = _Chunk(now, 0, float(inputs.in_flight), attempts, float(inputs.in_flight))
-            self._follow_ups(queue, in_flight, now + timedelta(seconds=self.call_length / 2))
+            in_flight = _Chunk(now, 0, float(inputs.in_flight), attempts, float(inputs.in_flight), now)
+            self._follow_ups(queue, in_flight, newest - spread, newest)
         cursor = start
         while queue:
             chunk = heapq.heappop(queue)
             cursor = max(cursor, chunk.at)
             if stop is not None and cursor >= stop:
                 break  # at stop_at the callout makes no new calls; those under way finish
-            dialed = self._dial(cursor, chunk.calls)
-            if dialed is None:
+            busy_until = self._dial(cursor, chunk.calls)
+            if busy_until is None:
                 return None
-            if stop is not None and dialed > stop:
-                stretches.append((cursor, stop, chunk.calls * ((stop - cursor) / (dialed - cursor))))
-                break
-            stretches.append((cursor, dialed, chunk.calls))
-            middle = cursor + (dialed - cursor) / 2
-            cursor = dialed
-            self._follow_ups(queue, chunk, middle + timedelta(seconds=self.call_length))
+            # The last of them cannot go before it is due; meanwhile others may use the rate.
+            last = max(busy_until, chunk.until)
+            if stop is not None and last > stop:
+                stretches.append((cursor, stop, chunk.calls * ((stop - cursor) / (last - cursor))))
+            else:
+                stretches.append((cursor, last, chunk.calls))
+                self._follow_ups(queue, chunk, cursor, last)
+            cursor = busy_until
         return max(now, self._last_call_over(stretches) or now)
 
     def _last_call_over(self, stretches: list[tuple[datetime, datetime, float]]) -> datetime | None:

@@ -242,6 +242,15 @@ def test_a_callout_that_just_resumed_is_not_judged_by_its_quiet_minute(account):
     assert eta_seconds(callout) == 150
 
 
+def test_a_few_hand_overs_do_not_tell_the_rate(account):
+    callout = running_callout(account)
+    add_calls(callout, 1500)
+    # Its first calls were just added: 5 handed over in the last 30 s say nothing of the pace.
+    add_calls(callout, 5, status="completed", remotely_queued_at=NOW - timedelta(seconds=30))
+    PhoneCall.objects.filter(callout=callout, status="completed").update(updated_at=F("remotely_queued_at"))
+    assert eta_seconds(callout) == 150
+
+
 def test_a_running_callout_with_nothing_left_is_done_now(account):
     callout = running_callout(account)
     add_calls(callout, 3, status="completed", remotely_queued_at=NOW - timedelta(minutes=5))

@@ -346,3 +346,20 @@ def test_calls_in_flight_on_their_last_attempt_expect_no_retry():
         retry_ladders={"busy": (600,)},
         **half_busy(),
     ) == pytest.approx(10)
+
+
+def test_the_last_retries_come_back_after_the_longest_calls():
+    lengths = tuple(float(seconds) for seconds in range(10, 61))  # 10 s to 60 s, 35 s on average
+    common = {
+        "calls_per_minute": 600,
+        "open_calls": 1000,
+        "max_attempts": 2,
+        "retry_ladders": {"busy": (600,)},
+        **half_busy(),
+    }
+    # With every call 35 s long: the last retries are handed over 100 + 35 + 600 s from now.
+    assert seconds_until_done(**common, call_seconds=(35.0,)) == pytest.approx(100 + 35 + 600 + 35)
+    # Lasting 10 to 60 s, the 25 last calls' retries come back until the longest of them is over
+    # (about 58 s), and the last of those retries lasts up to 60 s too.
+    spread = seconds_until_done(**common, call_seconds=lengths)
+    assert 100 + 55 + 600 + 45 < spread < 100 + 60 + 600 + 60
