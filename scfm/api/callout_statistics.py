@@ -62,6 +62,7 @@ class CalloutStatisticsViewSet(ResourceViewSet):
     resource = "callouts"
     output_serializer_class = CalloutStatisticsOutput
     lookup_url_kwarg = "callout_id"
+    sortable_columns = ()  # one record, never a list
 
     def get_base_queryset(self):
         return Callout.objects.for_account(self.account).select_related("account")
