@@ -55,6 +55,7 @@ ENDPOINTS = [
     ("get", "/api/callouts/{callout.pk}", "callouts_read"),
     ("patch", "/api/callouts/{callout.pk}", "callouts_write"),
     ("post", "/api/callouts/{callout.pk}/callout_events", "callouts_write"),
+    ("get", "/api/callouts/{callout.pk}/statistics", "callouts_read"),
     ("get", "/api/callouts/{callout.pk}/contacts", "contacts_read"),
     ("get", "/api/callouts/{callout.pk}/callout_participations", "callout_participations_read"),
     ("post", "/api/callouts/{callout.pk}/callout_participations", "callout_participations_write"),

@@ -28,6 +28,7 @@ MEMBER_ROUTES = [
     ("patch", "/api/contacts/{contact.pk}"),
     ("delete", "/api/contacts/{contact.pk}"),
     ("get", "/api/callouts/{callout.pk}"),
+    ("get", "/api/callouts/{callout.pk}/statistics"),
     ("patch", "/api/callouts/{callout.pk}"),
     ("delete", "/api/callouts/{callout.pk}"),
     ("post", "/api/callouts/{callout.pk}/callout_events"),
