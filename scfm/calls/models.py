@@ -122,6 +122,13 @@ class PhoneCall(TimeStampedModel):
             models.Index(
                 fields=["retry_at"], name="phone_calls_retry_due", condition=models.Q(retry_at__isnull=False)
             ),
+            # Read by the completion loop (scfm.calls.callout_completion): does a callout still have
+            # a pending retry? Partial: it costs a population's inserts nothing.
+            models.Index(
+                fields=["callout"],
+                name="phone_calls_retry_pending",
+                condition=models.Q(retry_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
