@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.callouts.services import max_phone_calls
 from scfm.calls.models import PhoneCall
-from scfm.calls.states import FINAL_STATUSES, PhoneCallStatus
+from scfm.calls.states import ACTIVE_STATUSES, FINAL_STATUSES, PhoneCallStatus
 
 # The call statuses the summary counts, in the order the dashboard shows them.
 SUMMARY_CALL_STATUSES = (
@@ -82,12 +82,20 @@ def callout_summary(callout: Callout) -> CalloutSummary:
     limit = max_phone_calls(callout.account, callout)
     participations = CalloutParticipation.objects.filter(callout_id=callout.pk).aggregate(
         participants=Count("id"),
-        still_to_be_called=Count("id", filter=Q(answered=False, phone_calls_count__lt=limit)),
         answered=Count("id", filter=Q(answered=True)),
     )
     calls = PhoneCall.objects.filter(callout_id=callout.pk).aggregate(
         total=Count("id"),
         **{status: Count("id", filter=Q(status=status)) for status in SUMMARY_CALL_STATUSES},
+        # A participant is still to be called while it has a call waiting or under way, or a retry
+        # pending — as GET /api/callouts/:id/statistics counts `participations_remaining`. Counting
+        # unanswered participants with attempts left would keep those a retry ladder, a terminal
+        # refusal or stop_at has finished "to be called" forever.
+        remaining=Count(
+            "callout_participation_id",
+            distinct=True,
+            filter=Q(status__in=ACTIVE_STATUSES) | Q(retry_at__isnull=False),
+        ),
     )
     # Calls under way are few (the dial pace bounds them), so this join stays cheap.
     on_last_call = (
@@ -103,7 +111,7 @@ def callout_summary(callout: Callout) -> CalloutSummary:
     )
     return CalloutSummary(
         participants=participations["participants"],
-        participants_still_to_be_called=participations["still_to_be_called"],
+        participants_still_to_be_called=calls["remaining"] - on_last_call,
         answered_participants=participations["answered"],
         participants_on_last_call=on_last_call,
         max_phone_calls=limit,

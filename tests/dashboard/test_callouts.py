@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from scfm.call_flows.logics import render_twiml
 from scfm.callouts.models import Callout, CalloutParticipation
@@ -474,7 +475,9 @@ def test_summary_counts(account):
     participant(callout, answered=True, attempts=1, statuses=["completed"])
     participant(callout, answered=True, attempts=2, statuses=["busy", "completed"])
     participant(callout, attempts=2, statuses=["not_answered", "failed"])  # out of attempts
-    participant(callout, attempts=1, statuses=["errored"])  # still to be called
+    retrying = participant(callout, attempts=1, statuses=["errored"])  # a retry is pending
+    retrying.phone_calls.update(retry_at=timezone.now())
+    participant(callout, attempts=1, statuses=["errored"])  # never retried (terminal, or a ladder's end)
     participant(callout, attempts=1, statuses=["created"])  # still to be called
     participant(callout, attempts=2, statuses=["busy", "in_progress"])  # on its last attempt
     participant(factories.CalloutFactory(account=account), statuses=["completed"])  # another callout
@@ -483,12 +486,12 @@ def test_summary_counts(account):
         summary = callout_summary(callout)
 
     assert len(captured) == 3
-    assert summary.participants == 6
+    assert summary.participants == 7
     assert summary.participants_still_to_be_called == 2
     assert summary.answered_participants == 2
     assert summary.participants_on_last_call == 1
-    assert summary.participants_done == 3  # answered, or out of attempts with the last one over
-    assert summary.percent_done == 50
+    assert summary.participants_done == 4  # answered, or nothing left to try with the last one over
+    assert summary.percent_done == 57
     assert summary.max_phone_calls == 2
     assert (
         summary.completed_calls,
@@ -498,8 +501,8 @@ def test_summary_counts(account):
         summary.errored_calls,
         summary.other_calls,
         summary.phone_calls,
-    ) == (2, 1, 2, 1, 1, 2, 9)
-    assert summary.call_segments()[0] == ("completed", 2, round(200 / 9, 2))
+    ) == (2, 1, 2, 1, 2, 2, 10)
+    assert summary.call_segments()[0] == ("completed", 2, round(200 / 10, 2))
 
 
 def test_summary_of_an_empty_callout(callout):
@@ -512,7 +515,8 @@ def test_summary_of_an_empty_callout(callout):
 def test_summary_on_the_page_and_polled_while_running(admin_client, account):
     callout = factories.CalloutFactory(account=account, status="running")
     participant(callout, answered=True, statuses=["completed"])
-    participant(callout, statuses=["busy"])
+    retried = participant(callout, statuses=["busy"])
+    retried.phone_calls.update(retry_at=timezone.now())  # a retry is pending: still to be called
     summary_url = reverse("dashboard:callout_summary", args=[callout.pk])
 
     page = admin_client.get(detail_url(callout)).content.decode()
