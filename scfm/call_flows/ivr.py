@@ -38,6 +38,8 @@ class Call:
     contact_metadata: Mapping[str, Any]
     current_url: str
     now: datetime
+    # The call flow document a data flow runs (scfm.call_flows.data_flow); None for built-in menus.
+    flow_document: Mapping[str, Any] | None = None
 
     @property
     def pressed(self) -> int:
