@@ -2,7 +2,7 @@ import factory
 
 from scfm.accounts.models import AccessToken, Account, User
 from scfm.callouts.models import BatchOperation, Callout, CalloutParticipation
-from scfm.calls.models import PhoneCall, RemotePhoneCallEvent
+from scfm.calls.models import PhoneCall, Recording, RemotePhoneCallEvent
 from scfm.contacts.models import Contact
 
 
@@ -82,3 +82,17 @@ class RemotePhoneCallEventFactory(factory.django.DjangoModelFactory):
     remote_call_id = factory.Faker("uuid4")
     remote_direction = "inbound"
     call_flow_logic = "CallFlowLogic::HelloWorld"
+
+
+class RecordingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Recording
+
+    phone_call = factory.SubFactory(PhoneCallFactory)
+    account = factory.SelfAttribute("phone_call.account")
+    contact = factory.SelfAttribute("phone_call.contact")
+    external_recording_id = factory.Sequence(lambda n: f"RE{n:032x}")
+    external_recording_url = factory.LazyAttribute(
+        lambda o: f"https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/{o.external_recording_id}"
+    )
+    duration = 7

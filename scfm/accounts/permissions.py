@@ -19,6 +19,7 @@ TOKEN_PERMISSIONS = (
     "remote_phone_call_events_write",
     "users_read",
     "users_write",
+    "recordings_read",  # bit 18, added by the reference in 2024-03
 )
 ALL_TOKEN_PERMISSIONS_MASK = (1 << len(TOKEN_PERMISSIONS)) - 1
 
@@ -60,6 +61,8 @@ MEMBER_PERMISSIONS = (
     # Phone calls and their events are shown, never changed, in the dashboard.
     "phone_calls_read",
     "remote_phone_call_events_read",
+    # Recordings are listed and played, never changed.
+    "recordings_read",
     # Callout pages show who created them: other users' emails.
     "users_read",
 )

@@ -6,6 +6,9 @@ from django.http import HttpResponse, JsonResponse
 
 _SUFFIX = re.compile(r"^(?P<path>/(?:api|twilio_webhooks)/.+?)\.(?P<format>[A-Za-z0-9]+)$")
 _WEBHOOK_PATHS = ("/api/remote_phone_call_events", "/twilio_webhooks/")
+# A recording's audio is `GET /api/recordings/:id.mp3` (reference HEAD), which redirects to a signed
+# `/api/recording_audio/…/<RecordingSid>.mp3`: both are routed with their suffix.
+_RECORDING_AUDIO = re.compile(r"^/api/(?:recordings/[0-9]+|recording_audio/[0-9]+/[^/]+/[^/]+)$")
 
 
 def _is_webhook(path: str, method: str) -> bool:
@@ -25,6 +28,8 @@ class ApiFormatSuffixMiddleware:
         match = _SUFFIX.match(request.path_info)
         if match:
             path, fmt = match.group("path"), match.group("format").lower()
+            if fmt == "mp3" and request.method in ("GET", "HEAD") and _RECORDING_AUDIO.match(path):
+                return self.get_response(request)
             accepted = "xml" if _is_webhook(path, request.method) else "json"
             if fmt != accepted:
                 if accepted == "xml":

@@ -14,6 +14,7 @@ from scfm.api.callout_statistics import CalloutStatisticsViewSet
 from scfm.api.callouts import CalloutEventViewSet, CalloutViewSet
 from scfm.api.contacts import ContactDataViewSet, ContactViewSet
 from scfm.api.phone_calls import PhoneCallViewSet
+from scfm.api.recordings import RecordingViewSet, recording_audio_by_link
 from scfm.api.remote_phone_call_events import RemotePhoneCallEventViewSet
 from scfm.api.users import UserEventViewSet, UserViewSet
 from scfm.telephony.webhooks import phone_call_event_webhook
@@ -120,6 +121,14 @@ urlpatterns = [
     ),
     *resource("phone_calls", PhoneCallViewSet, collection=READ_COLLECTION, member=READ_MEMBER),
     nested("phone_calls", "phone_call_id", "remote_phone_call_events", RemotePhoneCallEventViewSet),
+    *resource("recordings", RecordingViewSet, collection=READ_COLLECTION, member=READ_MEMBER),
+    # `.mp3` is kept on the path by ApiFormatSuffixMiddleware (the only suffix other than .json).
+    path("api/recordings/<int:pk>.mp3", RecordingViewSet.as_view({"get": "audio"})),
+    path(
+        "api/recording_audio/<int:pk>/<str:token>/<str:name>",
+        recording_audio_by_link,
+        name="recording_audio_link",
+    ),
     # Last: paths under the API's prefixes that matched no route above.
     re_path(r"^(?:api|twilio_webhooks)/", not_found),
 ]

@@ -5,7 +5,7 @@ from django.contrib import admin
 from scfm.accounts.admin import CallFlowLogicFilter
 from scfm.accounts.models import Account
 from scfm.callouts.models import Callout
-from scfm.calls.models import PhoneCall, RemotePhoneCallEvent
+from scfm.calls.models import PhoneCall, Recording, RemotePhoneCallEvent
 from scfm.core.admin import (
     BigTableAdmin,
     ExactSearchMixin,
@@ -108,6 +108,7 @@ class RemotePhoneCallEventAdmin(ExactSearchMixin, BigTableAdmin):
         "call_flow_logic",
         "call_duration",
         "details",
+        "provider_params",
         "metadata",
         "created_at",
         "updated_at",
@@ -115,3 +116,46 @@ class RemotePhoneCallEventAdmin(ExactSearchMixin, BigTableAdmin):
     readonly_fields = fields
 
     phone_call_link = id_link_column(PhoneCall, "phone_call_id", "phone call")
+
+
+@admin.register(Recording)
+class RecordingAdmin(ExactSearchMixin, BigTableAdmin):
+    list_display = (
+        "id",
+        "phone_call_link",
+        "account_link",
+        "external_recording_id",
+        "duration",
+        "stored_audio",
+        "audio_fetch_attempts",
+        "created_at",
+    )
+    list_filter = ("created_at",)
+    list_select_related = False
+    exact_search_fields = ("id", "external_recording_id", "phone_call")
+    search_help_text = "Provider recording SID, recording id or phone call id."
+    fields = (
+        "id",
+        "account",
+        "phone_call",
+        "contact",
+        "external_recording_id",
+        "external_recording_url",
+        "duration",
+        "stored_audio",
+        "audio_content_type",
+        "audio_fetch_attempts",
+        "audio_fetch_due_at",
+        "audio_fetch_error",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    phone_call_link = id_link_column(PhoneCall, "phone_call_id", "phone call")
+    account_link = id_link_column(Account, "account_id", "account")
+
+    @admin.display(description="audio file")
+    def stored_audio(self, obj):
+        # The name only: Django would link the file's URL, and private storage has none.
+        return obj.audio_file.name or "—"

@@ -2,6 +2,7 @@ from django.db import models
 
 from scfm.accounts.models import Account
 from scfm.callouts.models import Callout, CalloutParticipation
+from scfm.calls.recording_storage import recording_storage
 from scfm.calls.states import IN_FLIGHT_STATUSES, INITIAL_STATUS, PhoneCallStatus
 from scfm.contacts.models import Contact
 from scfm.core.models import AccountScopedQuerySet, TimeStampedModel
@@ -144,7 +145,10 @@ class RemotePhoneCallEvent(TimeStampedModel):
     phone_call = models.ForeignKey(
         PhoneCall, on_delete=models.PROTECT, related_name="remote_phone_call_events"
     )
-    details = models.JSONField(default=dict)
+    details = models.JSONField(default=dict)  # the reference's nine params, as the API shows them
+    # Every parameter of the provider's request, as sent (SipResponseCode, RecordingUrl, Timestamp…).
+    # Not in the API's JSON: the reference's shape stays as clients know it.
+    provider_params = models.JSONField(default=dict)
     metadata = models.JSONField(default=dict)
     remote_call_id = models.CharField(max_length=255)
     remote_direction = models.CharField(max_length=64)
@@ -158,3 +162,45 @@ class RemotePhoneCallEvent(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Phone call event {self.pk}"
+
+
+class Recording(TimeStampedModel):
+    """A recording the provider made on a call (a `<Record>` verb), and its audio once fetched.
+
+    The provider's recording status callback creates the row; the engine's recordings loop then
+    downloads the audio with the account's credentials into `audio_file` (private storage, see
+    scfm.calls.recording_storage), retrying with a growing delay while the provider fails.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="recordings")
+    phone_call = models.ForeignKey(PhoneCall, on_delete=models.PROTECT, related_name="recordings")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="recordings")
+    external_recording_id = models.CharField(max_length=255)  # the provider's RecordingSid
+    external_recording_url = models.CharField(max_length=1000)  # RecordingUrl, without an extension
+    duration = models.IntegerField(default=0)  # seconds
+    audio_file = models.FileField(storage=recording_storage, max_length=255, blank=True)
+    audio_content_type = models.CharField(max_length=64, blank=True, default="")
+    # Engine bookkeeping for the audio download, not part of the API's JSON.
+    audio_fetch_attempts = models.IntegerField(default=0)
+    audio_fetch_due_at = models.DateTimeField(null=True, blank=True)  # null once fetched or given up
+    audio_fetch_error = models.TextField(blank=True, default="")
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "recordings"
+        constraints = [
+            # A provider repeats a callback it got no answer to: one recording per RecordingSid.
+            models.UniqueConstraint(fields=["external_recording_id"], name="recordings_external_id_unique"),
+        ]
+        indexes = [
+            # Read by the engine's recordings loop: recordings whose audio is due to be fetched.
+            models.Index(
+                fields=["audio_fetch_due_at"],
+                name="recordings_audio_fetch_due",
+                condition=models.Q(audio_fetch_due_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recording {self.pk}"

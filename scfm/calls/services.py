@@ -44,10 +44,12 @@ def record_remote_phone_call_event(
     params: Mapping[str, Any],
     phone_call_id: int | None = None,
     now: datetime | None = None,
+    provider_params: Mapping[str, Any] | None = None,
 ) -> tuple[PhoneCall, RemotePhoneCallEvent]:
     """Store a provider event for a phone call of `account` and move the call's status.
 
-    `params` are the output of `scfm.telephony.payloads.clean_remote_phone_call_event_params`.
+    `params` are the output of `scfm.telephony.payloads.clean_remote_phone_call_event_params`
+    (kept as `details`); `provider_params`, every parameter the provider sent, are kept alongside.
     The call is found by CallSid, else by `phone_call_id` (from the callback URL, for events
     that arrive before the engine stored the CallSid), else created as an inbound call.
     Duplicate and late events are stored but never move a settled call. Raise
@@ -64,7 +66,9 @@ def record_remote_phone_call_event(
     phone_call = phone_call_with_call_sid(params["CallSid"])
     if phone_call is not None:
         check_owner(phone_call, account=account, phone_call_id=phone_call_id)
-        event = _record_event_in_one_statement(phone_call, params=params, now=now)
+        event = _record_event_in_one_statement(
+            phone_call, params=params, now=now, provider_params=provider_params or {}
+        )
         if event is not None:
             return phone_call, event
     with transaction.atomic():
@@ -76,6 +80,7 @@ def record_remote_phone_call_event(
         event = RemotePhoneCallEvent.objects.create(
             phone_call=phone_call,
             details=dict(params),
+            provider_params=dict(provider_params or {}),
             remote_call_id=params["CallSid"],
             remote_direction=params["Direction"],
             call_flow_logic=phone_call.call_flow_logic,
@@ -106,11 +111,11 @@ WITH updated AS (
     WHERE %(completes)s::boolean AND id = (SELECT callout_participation_id FROM updated)
 ), event AS (
     INSERT INTO remote_phone_call_events
-        (created_at, updated_at, phone_call_id, details, metadata, remote_call_id, remote_direction,
-         call_flow_logic, call_duration)
+        (created_at, updated_at, phone_call_id, details, provider_params, metadata, remote_call_id,
+         remote_direction, call_flow_logic, call_duration)
     SELECT %(stored_at)s::timestamptz, %(stored_at)s::timestamptz, %(id)s::bigint, %(details)s::jsonb,
-           '{}'::jsonb, %(call_sid)s::text, %(direction)s::text, %(call_flow_logic)s::text,
-           %(call_duration)s::integer
+           %(provider_params)s::jsonb, '{}'::jsonb, %(call_sid)s::text, %(direction)s::text,
+           %(call_flow_logic)s::text, %(call_duration)s::integer
     FROM updated
     RETURNING id
 )
@@ -132,7 +137,7 @@ _NEWS_EVENT_SQL = _EVENT_SQL.replace(
 
 
 def _record_event_in_one_statement(
-    phone_call: PhoneCall, *, params: Mapping[str, Any], now: datetime
+    phone_call: PhoneCall, *, params: Mapping[str, Any], now: datetime, provider_params: Mapping[str, Any]
 ) -> RemotePhoneCallEvent | None:
     """PostgreSQL: store the event and update the call in one statement, or do nothing and return None.
 
@@ -170,6 +175,7 @@ def _record_event_in_one_statement(
             "completes": target == PhoneCallStatus.COMPLETED,
             "stored_at": stored_at,
             "details": json.dumps(details),
+            "provider_params": json.dumps(dict(provider_params)),
             "call_sid": params["CallSid"],
             "call_flow_logic": phone_call.call_flow_logic,
             "call_duration": call_duration,
@@ -187,6 +193,7 @@ def _record_event_in_one_statement(
         updated_at=stored_at,
         phone_call=phone_call,
         details=details,
+        provider_params=dict(provider_params),
         metadata={},
         remote_call_id=params["CallSid"],
         remote_direction=params["Direction"],

@@ -13,6 +13,7 @@ from scfm.dashboard.views import (
     participations,
     phone_calls,
     populations,
+    recordings,
     users,
 )
 
@@ -26,6 +27,7 @@ urlpatterns = [
     *participations.urlpatterns,
     *phone_calls.urlpatterns,
     *events.urlpatterns,
+    *recordings.urlpatterns,
     *users.urlpatterns,
     *access_tokens.urlpatterns,
     *account.urlpatterns,

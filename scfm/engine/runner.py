@@ -13,12 +13,12 @@ from collections.abc import Callable
 
 from django.db import close_old_connections
 
-from scfm.engine import complete, populate, rapidpro, reconcile, retry
+from scfm.engine import complete, populate, rapidpro, reconcile, recordings, retry
 from scfm.engine.dial import Dialer
 
 logger = logging.getLogger(__name__)
 
-LOOPS = ("populate", "dial", "reconcile", "retry", "rapidpro", "complete")
+LOOPS = ("populate", "dial", "reconcile", "retry", "rapidpro", "complete", "recordings")
 # The completion loop polls every second: a callout's completed_at is at most that late.
 IDLE_SECONDS = {
     "populate": 1.0,
@@ -27,6 +27,7 @@ IDLE_SECONDS = {
     "retry": 1.0,
     "rapidpro": 2.0,
     "complete": 1.0,
+    "recordings": 2.0,
 }
 ERROR_PAUSE_SECONDS = 2.0
 
@@ -47,6 +48,7 @@ class Engine:
             "retry": retry.tick,
             "rapidpro": rapidpro.tick,
             "complete": complete.tick,
+            "recordings": recordings.tick,
         }
         self.threads = [
             threading.Thread(target=self._loop, args=(name, ticks[name]), name=f"engine-{name}", daemon=True)

@@ -65,3 +65,63 @@ def clean_remote_phone_call_event_params(raw: Mapping[str, Any]) -> dict[str, An
     if any(isinstance(value, str) and "\x00" in value for value in details.values()):
         raise BadRequest("Parameters must not contain NUL characters")
     return details
+
+
+# A provider's request is signed, so its size is the provider's; this bounds what one event keeps
+# should a misconfigured proxy or a buggy provider send something huge.
+_MAX_PROVIDER_PARAMS = 200
+_MAX_PROVIDER_VALUE_LENGTH = 10_000
+
+
+def provider_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return every parameter of a provider's form as sent, to keep with its event.
+
+    Values stay strings (a repeated key keeps its list). NUL characters, which PostgreSQL refuses
+    in jsonb, are dropped rather than failing the callback; callbacks carry no secret (Twilio and
+    Somleng sign with the auth token but never send it), so all of it may be stored.
+    """
+    getlist = getattr(raw, "getlist", None)
+    kept: dict[str, Any] = {}
+    for key in list(raw)[:_MAX_PROVIDER_PARAMS]:
+        values = getlist(key) if getlist is not None else [raw[key]]
+        cleaned = [str(value).replace("\x00", "")[:_MAX_PROVIDER_VALUE_LENGTH] for value in values]
+        kept[str(key).replace("\x00", "")] = cleaned[0] if len(cleaned) == 1 else cleaned
+    return kept
+
+
+RECORDING_STATUS_PARAMS = (
+    "CallSid",
+    "AccountSid",
+    "RecordingSid",
+    "RecordingUrl",
+    "RecordingStatus",
+    "RecordingDuration",
+)
+_MAX_RECORDING_URL_LENGTH = 1000
+
+
+def clean_recording_status_params(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a recording status callback's params (reference §9.6), or raise BadRequest.
+
+    All six are required; RecordingDuration becomes an integer (Twilio sends `-1` for an absent
+    recording: kept as 0) and RecordingUrl must be an http(s) URL.
+    """
+    params: dict[str, Any] = {}
+    for key in RECORDING_STATUS_PARAMS:
+        value = raw.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise BadRequest(f"{key} is missing")
+        if "\x00" in value:
+            raise BadRequest("Parameters must not contain NUL characters")
+        params[key] = value.strip()
+    for key in ("CallSid", "RecordingSid", "RecordingStatus"):
+        if len(params[key]) > 255:
+            raise BadRequest(f"{key} is too long")
+    url = params["RecordingUrl"]
+    if len(url) > _MAX_RECORDING_URL_LENGTH or not re.match(r"https?://[^/\s]+", url):
+        raise BadRequest("RecordingUrl must be an http(s) URL")
+    duration = params["RecordingDuration"]
+    if re.fullmatch(r"-?[0-9]{1,9}", duration) is None:
+        raise BadRequest("RecordingDuration must be an integer")
+    params["RecordingDuration"] = max(int(duration), 0)
+    return params

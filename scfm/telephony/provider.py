@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -179,3 +180,48 @@ def _remote_call(call: Any) -> RemoteCall:
     return RemoteCall(
         status=status, duration=duration, resource=_resource(call), sid=call.sid, created_at=call.date_created
     )
+
+
+TWILIO_API_ORIGIN = "https://api.twilio.com"
+RECORDING_FETCH_TIMEOUT_SECONDS = 30
+MAX_RECORDING_BYTES = 100 * 1024 * 1024  # a two-hour mono mp3 is well under this
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def recording_audio_url(recording_url: str) -> str:
+    """Return where a recording's audio is downloaded: `RecordingUrl` + `.mp3` (reference §9.6)."""
+    return f"{recording_url}.mp3"
+
+
+def fetch_recording_audio(config: ProviderConfig, recording_url: str) -> bytes:
+    """Download a recording's audio; raise ProviderBusy to try again later, ProviderRefused to stop.
+
+    The account's credentials go only to its provider's API host (Twilio, or the Somleng or
+    simulator base URL): a RecordingUrl elsewhere is fetched without them, so a callback cannot
+    make us hand the auth token to another host.
+    """
+    url = recording_audio_url(recording_url)
+    api_origin = _origin(config.base_url or TWILIO_API_ORIGIN)
+    to_provider = _origin(url) == api_origin and bool(config.auth_token)
+    auth = (config.account_sid, config.auth_token) if to_provider else None
+    try:
+        with requests.get(url, auth=auth, timeout=RECORDING_FETCH_TIMEOUT_SECONDS, stream=True) as response:
+            if response.status_code == 404 or response.status_code == 429 or response.status_code >= 500:
+                # Twilio answers 404 for a moment after the callback while the file is written.
+                raise ProviderBusy(f"{response.status_code} from {url}", status=response.status_code)
+            if response.status_code != 200:
+                raise ProviderRefused(f"{response.status_code} from {url}", status=response.status_code)
+            content = bytearray()
+            for chunk in response.iter_content(chunk_size=64 * 1024):
+                content += chunk
+                if len(content) > MAX_RECORDING_BYTES:
+                    raise ProviderRefused(f"the recording at {url} exceeds {MAX_RECORDING_BYTES} bytes")
+    except requests.RequestException as error:
+        raise ProviderBusy(f"{type(error).__name__}: {error}") from error
+    if not content:
+        raise ProviderBusy(f"{url} answered no audio")
+    return bytes(content)

@@ -14,4 +14,9 @@ urlpatterns = [
         webhooks.phone_call_event_webhook,
         name="phone_call_events",
     ),
+    path(
+        "twilio_webhooks/recording_status_callbacks",
+        webhooks.recording_status_callback_webhook,
+        name="recording_status_callbacks",
+    ),
 ]

@@ -12,9 +12,14 @@ from django.views.decorators.http import require_POST
 from scfm.call_flows.logics import render_twiml
 from scfm.calls.dialogs import run_step
 from scfm.calls.event_lookup import PhoneCallNotFound
+from scfm.calls.recordings import record_recording_status
 from scfm.calls.services import record_remote_phone_call_event
 from scfm.core.errors import BadRequest
-from scfm.telephony.payloads import clean_remote_phone_call_event_params
+from scfm.telephony.payloads import (
+    clean_recording_status_params,
+    clean_remote_phone_call_event_params,
+    provider_params,
+)
 from scfm.telephony.signatures import find_account_for_sid, is_valid_signature, webhook_url
 
 VALIDATION_FAILED_BODY = "Twilio Request Validation Failed."
@@ -44,7 +49,10 @@ def handle_phone_call_event(request: HttpRequest, phone_call_id: int | None = No
     try:
         params = clean_remote_phone_call_event_params(request.POST)
         phone_call, _event = record_remote_phone_call_event(
-            account=account, params=params, phone_call_id=phone_call_id
+            account=account,
+            params=params,
+            phone_call_id=phone_call_id,
+            provider_params=provider_params(request.POST),
         )
     except BadRequest:
         return _error(400, "Bad Request")
@@ -61,3 +69,26 @@ def handle_phone_call_event(request: HttpRequest, phone_call_id: int | None = No
 def phone_call_event_webhook(request: HttpRequest, phone_call_id: int | None = None) -> HttpResponse:
     """Serve `POST /twilio_webhooks/phone_call_events[/<id>]` and `POST /api/remote_phone_call_events`."""
     return handle_phone_call_event(request, phone_call_id=phone_call_id)
+
+
+@csrf_exempt
+@require_POST
+def recording_status_callback_webhook(request: HttpRequest) -> HttpResponse:
+    """Serve `POST /twilio_webhooks/recording_status_callbacks` (reference §9.6): 200, empty body.
+
+    Same authentication as the phone call events. The recording is stored at once; its audio is
+    fetched by the engine (scfm.engine.recordings), never during the request.
+    """
+    found = find_account_for_sid(request.POST.get("AccountSid", ""))
+    if found is None:
+        return _validation_failed()
+    account, auth_token = found
+    if not is_valid_signature(request, auth_token):
+        return _validation_failed()
+    try:
+        record_recording_status(account=account, params=clean_recording_status_params(request.POST))
+    except BadRequest:
+        return _error(400, "Bad Request")
+    except PhoneCallNotFound:
+        return _error(404, "Not Found")
+    return HttpResponse(status=200)

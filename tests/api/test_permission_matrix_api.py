@@ -16,6 +16,7 @@ def world(db):
     participation = call.callout_participation
     event = factories.RemotePhoneCallEventFactory(phone_call=call)
     return {
+        "recording": factories.RecordingFactory(phone_call=call),
         "account": account,
         "contact": participation.contact,
         "callout": participation.callout,
@@ -82,6 +83,9 @@ ENDPOINTS = [
     ("get", "/api/remote_phone_call_events", "remote_phone_call_events_read"),
     ("get", "/api/remote_phone_call_events/{event.pk}", "remote_phone_call_events_read"),
     ("patch", "/api/remote_phone_call_events/{event.pk}", "remote_phone_call_events_write"),
+    ("get", "/api/recordings", "recordings_read"),
+    ("get", "/api/recordings/{recording.pk}", "recordings_read"),
+    ("get", "/api/recordings/{recording.pk}.mp3", "recordings_read"),
 ]
 
 

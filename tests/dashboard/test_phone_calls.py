@@ -111,7 +111,10 @@ def test_detail_shows_remote_fields_and_links(member_client, phone_call):
 def test_detail_query_count_is_fixed(member_client, phone_call, django_assert_max_num_queries):
     factories.RemotePhoneCallEventFactory.create_batch(12, phone_call=phone_call)
 
-    with django_assert_max_num_queries(5):
+    factories.RecordingFactory.create_batch(3, phone_call=phone_call)
+
+    # The sixth query reads the call's recordings, each shown with its player.
+    with django_assert_max_num_queries(6):
         response = member_client.get(detail_url(phone_call))
 
     assert len(response.context["events"]) == 10

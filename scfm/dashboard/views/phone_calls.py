@@ -28,10 +28,11 @@ def phone_call_list(request):
 def phone_call_detail(request, pk):
     phone_call = get_object_or_404(_phone_calls(request).select_related("contact"), pk=pk)
     events = list(phone_call.remote_phone_call_events.order_by("-id")[:RECENT_EVENTS])
+    recordings = list(phone_call.recordings.order_by("id"))
     return render(
         request,
         "dashboard/phone_calls/detail.html",
-        {"phone_call": phone_call, "events": events, "recent_limit": RECENT_EVENTS},
+        {"phone_call": phone_call, "events": events, "recent_limit": RECENT_EVENTS, "recordings": recordings},
     )
 
 
