@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from twilio.twiml.voice_response import VoiceResponse
 
-from scfm.call_flows import ews_laos, ivr, mama_info
+from scfm.call_flows import ews_cambodia, ews_laos, ivr, mama_info
 
 if TYPE_CHECKING:
     from scfm.calls.models import PhoneCall
@@ -69,6 +69,16 @@ TWIML_BUILDERS: dict[str, TwimlBuilder] = {
 }
 # IVR dialogs: one step per TwiML request, state in the call's metadata (scfm.call_flows.ivr).
 IVR_FLOWS: dict[str, ivr.Flow] = {ews_laos.NAME: ews_laos.step, mama_info.NAME: mama_info.step}
+# IVR dialogs whose menu depends on the number called (the Cambodian feedback pilot's allow-list).
+IVR_FLOWS_BY_NUMBER: dict[str, Callable[[str], ivr.Flow]] = {ews_cambodia.NAME: ews_cambodia.flow_for}
+
+
+def ivr_flow(phone_call: "PhoneCall") -> ivr.Flow | None:
+    """The IVR dialog of the call's call flow logic, or None for logics that are not dialogs."""
+    flow_for_number = IVR_FLOWS_BY_NUMBER.get(phone_call.call_flow_logic)
+    if flow_for_number is not None:
+        return flow_for_number(phone_call.msisdn)
+    return IVR_FLOWS.get(phone_call.call_flow_logic)
 
 
 def callout_audio_url(phone_call: "PhoneCall") -> str | None:
@@ -116,7 +126,7 @@ def render_twiml(
     empty Response and does not move. A call whose logic is no longer known gets `<Hangup/>` rather
     than an error, because the provider is waiting on the line for an answer.
     """
-    flow = IVR_FLOWS.get(phone_call.call_flow_logic)
+    flow = ivr_flow(phone_call)
     if flow is not None:
         if run_ivr_step is None or params is None or not ivr.is_twiml_request(params):
             return ivr.empty_response().to_xml()

@@ -4,7 +4,7 @@ CALL_FLOW_LOGICS: dict[str, str] = {
     "CallFlowLogic::HelloWorld": "Hello World",
     "CallFlowLogic::PlayMessage": "Play Message",
     "CallFlowLogic::PlayMessageStartRapidproFlow": "Play Message and Start RapidPro Flow",
-    # Not CallFlowLogic::EWSRegistration (Cambodia): it needs the pumi gazetteer, which SCFM lacks.
+    "CallFlowLogic::EWSRegistration": "Cambodian Early Warning System Registration",
     "CallFlowLogic::EWSLaosRegistration": "Laos Early Warning System Registration",
     "CallFlowLogic::MamaInfoRegistration": "Mama Info Registration",
 }

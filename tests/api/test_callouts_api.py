@@ -43,7 +43,12 @@ def test_create_callout_defaults_to_the_account_call_flow(api):
 
 
 @pytest.mark.parametrize(
-    "call_flow_logic", ["CallFlowLogic::EWSLaosRegistration", "CallFlowLogic::MamaInfoRegistration"]
+    "call_flow_logic",
+    [
+        "CallFlowLogic::EWSRegistration",
+        "CallFlowLogic::EWSLaosRegistration",
+        "CallFlowLogic::MamaInfoRegistration",
+    ],
 )
 def test_create_callout_with_an_ivr_call_flow(api, call_flow_logic):
     response = api.post("/api/callouts", {"call_flow_logic": call_flow_logic}, format="json")
@@ -52,8 +57,7 @@ def test_create_callout_with_an_ivr_call_flow(api, call_flow_logic):
     assert Callout.objects.get().call_flow_logic == call_flow_logic
 
 
-# CallFlowLogic::EWSRegistration (Cambodia) needs the pumi gazetteer, which SCFM does not have.
-@pytest.mark.parametrize("call_flow_logic", ["CallFlowLogic::Nope", "CallFlowLogic::EWSRegistration"])
+@pytest.mark.parametrize("call_flow_logic", ["CallFlowLogic::Nope", "EWSRegistration"])
 def test_create_callout_with_unknown_call_flow(api, call_flow_logic):
     response = api.post("/api/callouts", {"call_flow_logic": call_flow_logic}, format="json")
     assert response.status_code == 422

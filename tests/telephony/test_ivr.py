@@ -59,8 +59,8 @@ def test_requests_with_a_final_or_early_status_do_not_move_the_dialog(provider, 
 
 
 def test_an_unknown_logic_hangs_up_and_keeps_the_metadata(provider, account):
-    # EWSRegistration (Cambodia) is not implemented: such a call gets <Hangup/>, as any unknown logic.
-    phone_call = ivr_call(account, "CallFlowLogic::EWSRegistration")
+    # A logic no longer known (e.g. after a downgrade) gets <Hangup/> rather than an error.
+    phone_call = ivr_call(account, "CallFlowLogic::Retired")
     dialog = Dialog(provider, phone_call)
 
     assert dialog.press("1") == HANGUP
