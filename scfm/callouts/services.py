@@ -8,6 +8,8 @@ from django.utils import timezone
 from scfm.accounts.models import Account, User
 from scfm.accounts.settings import MAX_PHONE_CALLS_PER_PARTICIPATION
 from scfm.call_flows.registry import is_registered
+from scfm.callouts import audio
+from scfm.callouts.content import content_settings_errors
 from scfm.callouts.delivery import callout_settings_errors
 from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.callouts.states import CALLOUT_MACHINE
@@ -41,7 +43,7 @@ def _assign_callout_fields(callout: Callout, data: dict[str, Any], errors: Error
         callout.settings = data["settings"]  # replaced wholesale, as the reference does
         if not isinstance(callout.settings, dict):
             errors.add("settings", "is invalid")
-        for message in callout_settings_errors(callout.settings):
+        for message in callout_settings_errors(callout.settings) + content_settings_errors(callout.settings):
             errors.add("settings", message)
     if callout.audio_url is not None and not isinstance(callout.audio_url, str):
         errors.add("audio_url", "is invalid")
@@ -64,6 +66,7 @@ def create_callout(*, account: Account, data: dict[str, Any], created_by: User |
 @transaction.atomic
 def update_callout(*, callout: Callout, data: dict[str, Any]) -> Callout:
     errors = Errors()
+    previous_settings = callout.settings
     assigned = _assign_callout_fields(callout, data, errors)
     _validate_call_flow_logic(callout.call_flow_logic, errors)
     errors.raise_if_any()
@@ -71,6 +74,8 @@ def update_callout(*, callout: Callout, data: dict[str, Any]) -> Callout:
     # Only the columns sent: `callout` may be stale, and its status is moved by conditional
     # UPDATEs (fire_callout_event) that a full save would undo.
     callout.save(update_fields=[*assigned, "updated_at"])
+    if "settings" in assigned:
+        audio.delete_dropped_language_files(callout=callout, previous_settings=previous_settings)
     if window_changed:
         # Calls held for the old window (`created`: a phone call's first status; scfm.calls sits
         # above this layer) are judged again by the new one at the dial loop's next claim.

@@ -30,6 +30,10 @@ Send = Callable[[Message], Awaitable[None]]
 MAX_BODY_BYTES = 1_000_000
 _CALLS = re.compile(r"^/2010-04-01/Accounts/(?P<account_sid>[^/]+)/Calls\.json$")
 _CALL = re.compile(r"^/2010-04-01/Accounts/(?P<account_sid>[^/]+)/Calls/(?P<call_sid>[^/]+)\.json$")
+# A recording's media, as Twilio serves it (the simulator has WAV bytes for both extensions).
+_RECORDING_MEDIA = re.compile(
+    r"^/2010-04-01/Accounts/(?P<account_sid>[^/]+)/Recordings/(?P<recording_sid>[^/.]+)\.(?:mp3|wav)$"
+)
 _LEDGER_CALL = re.compile(r"^/simulator/calls/(?P<call_sid>[^/]+)$")
 
 
@@ -40,6 +44,11 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: bytes = b""
+    scheme: str = "http"
+
+    def base_url(self) -> str:
+        """Return scheme://host the client used, for URLs it must reach us back at."""
+        return f"{self.scheme}://{self.headers.get('host', 'localhost')}"
 
     def form(self) -> dict[str, list[str]]:
         return parse_qs(self.body.decode("utf-8", errors="replace"), keep_blank_values=True)
@@ -61,6 +70,23 @@ class Response:
         headers += [(name.encode(), value.encode()) for name, value in self.headers.items()]
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+@dataclass
+class MediaResponse:
+    """Bytes with their content type (a recording's audio)."""
+
+    status: int
+    body: bytes
+    content_type: str
+
+    async def send(self, send: Send) -> None:
+        headers = [
+            (b"content-type", self.content_type.encode()),
+            (b"content-length", str(len(self.body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": self.status, "headers": headers})
+        await send({"type": "http.response.body", "body": self.body})
 
 
 def _error(status: int, message: str) -> Response:
@@ -105,8 +131,20 @@ class SimulatorApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def dispatch(self, request: Request) -> Response:
+    async def dispatch(self, request: Request) -> Response | MediaResponse:
         """Answer one request."""
+        if match := _RECORDING_MEDIA.match(request.path):
+            if request.method != "GET":
+                return _twilio_error(ApiError(405, 20004, "Method not allowed"))
+            if not self._is_authenticated(request, match["account_sid"]):
+                return _twilio_error(ApiError(401, 20003, "Authenticate"))
+            recording = self.simulator.recordings.get(match["recording_sid"])
+            if recording is None:
+                return _twilio_error(
+                    ApiError(404, 20404, f"The requested resource {request.path} was not found")
+                )
+            recording.fetches += 1
+            return MediaResponse(200, recording.audio, "audio/wav")
         if match := _CALLS.match(request.path):
             if request.method == "GET":
                 return await self._calls_api(request, match["account_sid"], self._list_calls, "GET")
@@ -149,7 +187,9 @@ class SimulatorApp:
 
     def _create_call(self, request: Request) -> Response:
         try:
-            call, error_after_accept = self.simulator.create_call(request.form())
+            call, error_after_accept = self.simulator.create_call(
+                request.form(), api_base_url=request.base_url()
+            )
         except ApiError as error:
             return _twilio_error(error)
         logger.info("accepted %s to %s", call.sid, call.to)
@@ -276,6 +316,7 @@ async def _read_request(scope: Scope, receive: Receive) -> Request | None:
         query=parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True),
         headers={name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]},
         body=bytes(body),
+        scheme=str(scope.get("scheme") or "http"),
     )
 
 

@@ -8,6 +8,7 @@ import logging
 import httpx
 
 from scfm.simulator.ledger import Call, Callback, iso, now, rfc2822
+from scfm.simulator.recordings import SimulatedRecording
 from scfm.simulator.twiml import TwimlFollower
 from scfm.simulator.webhooks import WebhookSender
 
@@ -20,8 +21,11 @@ _SIP_RESPONSE_CODES = {"completed": "200", "busy": "486", "no-answer": "487", "f
 class CallPlayer:
     """Act out calls over HTTP against the URLs SCFM gave, with the faults each call's plan chose."""
 
-    def __init__(self, sender: WebhookSender) -> None:
+    def __init__(
+        self, sender: WebhookSender, recordings: dict[str, SimulatedRecording] | None = None
+    ) -> None:
         self.sender = sender
+        self.recordings = recordings if recordings is not None else {}  # every call's, by RecordingSid
 
     async def play(self, call: Call) -> None:
         """Play a call to its final status; never raise, so one broken call cannot affect the others."""
@@ -52,7 +56,12 @@ class CallPlayer:
             return
         call.set_status("in-progress")
         await self.progress(call, "answered", "in-progress", held_back)
-        follower = TwimlFollower(call, sender=self.sender, sleep=lambda seconds: self.sleep(call, seconds))
+        follower = TwimlFollower(
+            call,
+            sender=self.sender,
+            sleep=lambda seconds: self.sleep(call, seconds),
+            recordings=self.recordings,
+        )
         await follower.run()
         await self.finish(call, "completed", held_back)
 

@@ -17,6 +17,7 @@ import httpx
 from scfm.simulator.calls import CallPlayer
 from scfm.simulator.config import INVALID_NUMBER, OUTCOMES, Credentials, Knobs, Rule
 from scfm.simulator.ledger import Call, CallPlan
+from scfm.simulator.recordings import SimulatedRecording
 from scfm.simulator.webhooks import WebhookSender, is_http_url
 
 STATUS_CALLBACK_EVENTS = ("initiated", "ringing", "answered", "completed")
@@ -81,6 +82,7 @@ class Simulator:
         self.credentials = credentials or Credentials()
         self.knobs = knobs or Knobs()
         self.calls: dict[str, Call] = {}
+        self.recordings: dict[str, SimulatedRecording] = {}
         self.rejected: dict[str, int] = {"400": 0, "429": 0, "5xx": 0}
         self._rng = random.Random(self.knobs.seed)
         self._recent_creates: deque[float] = deque()
@@ -97,7 +99,8 @@ class Simulator:
             )
             client = httpx.AsyncClient(transport=self._transport, follow_redirects=False, limits=limits)
             self._player = CallPlayer(
-                WebhookSender(client, self.credentials.auth_token, max_open_requests=MAX_OPEN_REQUESTS)
+                WebhookSender(client, self.credentials.auth_token, max_open_requests=MAX_OPEN_REQUESTS),
+                self.recordings,
             )
         return self._player
 
@@ -114,6 +117,7 @@ class Simulator:
             task.cancel()
         self._tasks.clear()
         self.calls.clear()
+        self.recordings.clear()
         self.rejected = {"400": 0, "429": 0, "5xx": 0}
         self._recent_creates.clear()
         self._rng = random.Random(self.knobs.seed)
@@ -122,7 +126,9 @@ class Simulator:
     def active_calls(self) -> int:
         return len(self._tasks)
 
-    def create_call(self, form: Mapping[str, list[str]]) -> tuple[Call, ApiError | None]:
+    def create_call(
+        self, form: Mapping[str, list[str]], *, api_base_url: str = ""
+    ) -> tuple[Call, ApiError | None]:
         """Accept a call from Calls.json form data and start playing it; raise ApiError to refuse it.
 
         The second value is an error to answer with although the call was accepted: the provider
@@ -148,6 +154,7 @@ class Simulator:
             account_sid=self.credentials.account_sid,
             plan=plan_call(knobs, request["to"], draws),
             knobs=knobs,
+            api_base_url=api_base_url,
             **request,
         )
         self.calls[call.sid] = call

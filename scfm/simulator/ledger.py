@@ -102,6 +102,9 @@ class Call:
     twiml_requests: list[dict[str, Any]] = field(default_factory=list)
     digits_sent: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Where the Calls API was reached (scheme://host), for the RecordingUrls of this call.
+    api_base_url: str = ""
+    recordings: list[Any] = field(default_factory=list)  # SimulatedRecording, see recordings.py
 
     @property
     def is_final(self) -> bool:
@@ -209,4 +212,5 @@ class Call:
             "twiml_requests": self.twiml_requests,
             "callbacks": [callback.to_dict() for callback in self.callbacks],
             "notes": self.notes,
+            "recordings": [recording.ledger_entry() for recording in self.recordings],
         }

@@ -11,11 +11,16 @@ from urllib.parse import urljoin
 import httpx
 
 from scfm.simulator.ledger import Call, iso, now
+from scfm.simulator.recordings import SimulatedRecording
 from scfm.simulator.webhooks import WebhookSender, origin
 
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+# Where a `<Record>` without recordingStatusCallback reports its recording: SCFM's webhook route on
+# the call's own host (Twilio would send nothing; SCFM needs the callback to keep the recording).
+DEFAULT_RECORDING_STATUS_PATH = "/twilio_webhooks/recording_status_callbacks"
+RECORD_SECONDS = 3  # how long the callee speaks into a <Record>
 
 # Verbs that only take time; anything else not handled below is skipped with a note.
 _TIMED_VERBS = {"Play", "Say", "Pause"}
@@ -33,8 +38,16 @@ class NextDocument:
 class TwimlFollower:
     """Play one answered call's TwiML, recording each request and the digits pressed on the call."""
 
-    def __init__(self, call: Call, *, sender: WebhookSender, sleep: Sleep) -> None:
+    def __init__(
+        self,
+        call: Call,
+        *,
+        sender: WebhookSender,
+        sleep: Sleep,
+        recordings: dict[str, SimulatedRecording] | None = None,
+    ) -> None:
         self.call = call
+        self.recordings = recordings if recordings is not None else {}
         self.sender = sender
         self.sleep = sleep
         self.knobs = call.knobs
@@ -96,6 +109,8 @@ class TwimlFollower:
                 step = await self.gather(verb, document_url=document_url)
                 if step is not None:
                     return step
+            elif verb.tag == "Record":
+                return await self.record(verb, document_url=document_url)
             elif verb.tag == "Redirect":
                 target = (verb.text or "").strip()
                 return NextDocument(urljoin(document_url, target), _method(verb))
@@ -135,6 +150,59 @@ class TwimlFollower:
             return NextDocument(action, _method(verb), {"Digits": ""})
         # No input and no actionOnEmptyResult: Twilio carries on with the next verb.
         return None
+
+    async def record(self, verb: ElementTree.Element, *, document_url: str) -> NextDocument | None:
+        """Record a few seconds, report the recording, and post to the Record's action.
+
+        As Twilio: the recording status callback goes to `recordingStatusCallback`, and the call
+        continues at `action` (the current document when absent) with RecordingUrl, RecordingSid,
+        RecordingDuration and Digits (`hangup` when no key ended the recording).
+        """
+        if verb.get("playBeep", "true").lower() != "false":
+            await self.sleep(0.5)
+        seconds = RECORD_SECONDS
+        max_length = verb.get("maxLength")
+        if max_length and max_length.isdigit() and int(max_length) > 0:
+            seconds = min(seconds, int(max_length))
+        await self.sleep(seconds)
+        recording = SimulatedRecording.make(
+            call_sid=self.call.sid,
+            account_sid=self.call.account_sid,
+            api_base_url=self.call.api_base_url,
+            duration=seconds,
+        )
+        self.call.recordings.append(recording)
+        self.recordings[recording.sid] = recording
+        callback_url = urljoin(
+            document_url, verb.get("recordingStatusCallback") or DEFAULT_RECORDING_STATUS_PATH
+        )
+        await self.report_recording(
+            recording, callback_url, verb.get("recordingStatusCallbackMethod", "POST")
+        )
+        action = urljoin(document_url, verb.get("action") or document_url)
+        params = {
+            "RecordingUrl": recording.url,
+            "RecordingSid": recording.sid,
+            "RecordingDuration": str(recording.duration),
+            "Digits": "hangup",
+        }
+        return NextDocument(action, _method(verb), params)
+
+    async def report_recording(self, recording: SimulatedRecording, url: str, method: str) -> None:
+        """Send the signed recording status callback, noting (not raising) when it fails."""
+        if origin(url) != self.allowed_origin:
+            self.call.note(f"refused to send the recording callback to {url}: not on the call's origin")
+            return
+        method = "GET" if method.upper() == "GET" else "POST"
+        try:
+            response = await self.sender.send(
+                url, method, recording.callback_params(), timeout=self.knobs.http_timeout_seconds
+            )
+        except httpx.HTTPError as error:
+            self.call.note(f"recording callback to {url} failed: {type(error).__name__}: {error}")
+            return
+        if not response.is_success:
+            self.call.note(f"recording callback to {url} answered {response.status_code}")
 
 
 def _method(verb: ElementTree.Element) -> str:
