@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from twilio.twiml.voice_response import VoiceResponse
 
-from scfm.call_flows import ews_cambodia, ews_laos, ivr, mama_info
+from scfm.call_flows import ews_cambodia, ews_laos, ivr, languages, mama_info
 
 if TYPE_CHECKING:
+    from scfm.callouts.models import Callout
     from scfm.calls.models import PhoneCall
 
 logger = logging.getLogger(__name__)
@@ -48,14 +49,17 @@ def build_hello_world(phone_call: "PhoneCall", current_url: str, params: object 
 
 
 def build_play_message(phone_call: "PhoneCall", current_url: str, params: object = None) -> VoiceResponse:
-    """Build `<Play>` of the callout's audio, or a spoken apology when there is none.
-
-    Inbound calls have no callout, so they always get the apology (§10.3).
+    """Build what the callout says to this contact: `<Play>` of the audio of the contact's language
+    (else the default language's), or its text with `<Say language=…>` where that language has no
+    audio (scfm.call_flows.languages). Only a callout with neither audio nor text, or an inbound
+    call (no callout), gets the reference's spoken apology (§10.3).
     """
     response = VoiceResponse()
-    audio_url = callout_audio_url(phone_call)
-    if audio_url:
-        response.play(audio_url)
+    utterance = callout_utterance(phone_call)
+    if isinstance(utterance, languages.Play):
+        response.play(utterance.url)
+    elif isinstance(utterance, languages.Say):
+        response.say(utterance.text, language=utterance.language)
     else:
         response.say(NO_AUDIO_URL_SAY)
     return response
@@ -81,15 +85,31 @@ def ivr_flow(phone_call: "PhoneCall") -> ivr.Flow | None:
     return IVR_FLOWS.get(phone_call.call_flow_logic)
 
 
+def call_callout(phone_call: "PhoneCall") -> "Callout | None":
+    """The callout of the call: its own, else its participation's."""
+    callout = phone_call.callout
+    if callout is None and phone_call.callout_participation_id is not None:
+        callout = phone_call.callout_participation.callout
+    return callout
+
+
+def callout_utterance(phone_call: "PhoneCall") -> languages.Play | languages.Say | None:
+    """What the call's contact hears from the call's callout (None without a callout or content)."""
+    callout = call_callout(phone_call)
+    if callout is None:
+        return None
+    message = languages.callout_message(callout.settings, callout_audio_url(phone_call))
+    contact = phone_call.contact if phone_call.contact_id is not None else None
+    return message.utterance_for(languages.contact_language(contact.metadata if contact else None))
+
+
 def callout_audio_url(phone_call: "PhoneCall") -> str | None:
     """Return the audio URL of the call's callout, or None for calls without one.
 
     The callout's `audio_url` wins; otherwise its uploaded `audio_file` is played from its public URL
     (the storage's URL when absolute, as S3 gives; else made absolute with SCFM_PUBLIC_URL).
     """
-    callout = phone_call.callout
-    if callout is None and phone_call.callout_participation_id is not None:
-        callout = phone_call.callout_participation.callout
+    callout = call_callout(phone_call)
     if callout is None:
         return None
     if callout.audio_url:

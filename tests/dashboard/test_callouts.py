@@ -17,6 +17,7 @@ from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.calls.callout_summary import callout_summary
 from scfm.calls.models import PhoneCall
 from tests import factories
+from tests.callouts.audio_samples import mp3_bytes, wav_bytes
 
 SIGN_IN = "/users/sign_in"
 WEBHOOK_URL = "https://scfm.example.org/twilio_webhooks/phone_call_events"
@@ -59,8 +60,8 @@ def detail_url(callout):
     return reverse("dashboard:callout_detail", args=[callout.pk])
 
 
-def audio(name="hello.mp3", content=b"ID3\x03\x00fake-mp3-bytes", content_type="audio/mpeg"):
-    return SimpleUploadedFile(name, content, content_type=content_type)
+def audio(name="hello.mp3", content=None, content_type="audio/mpeg"):
+    return SimpleUploadedFile(name, mp3_bytes() if content is None else content, content_type=content_type)
 
 
 def form_data(**overrides):
@@ -278,8 +279,9 @@ def test_audio_upload_is_stored_and_played_from_its_absolute_url(admin_client, m
     name = callout.audio_file.name
     assert name.startswith("callouts/audio/") and name.endswith("-hello.mp3")
     assert default_storage.exists(name)
-    assert (media_root / name).read_bytes() == b"ID3\x03\x00fake-mp3-bytes"
-    assert callout.audio_url is None
+    assert (media_root / name).read_bytes() == mp3_bytes()
+    # The upload fills `audio_url`, as the reference's processor did.
+    assert callout.audio_url == f"https://scfm.example.org/media/{name}"
 
     participation = participant(callout, statuses=["created"])
     phone_call = participation.phone_calls.get()
@@ -297,14 +299,16 @@ def test_audio_upload_is_stored_and_played_from_its_absolute_url(admin_client, m
         audio("page.html", b"<script>alert(1)</script>", "text/html"),
         audio("message.mp3", b"<script>", "text/html"),
         audio("message.exe", b"MZ", "audio/mpeg"),
+        audio("message.mp3", b"<!DOCTYPE html><html><body>not audio</body></html>", "audio/mpeg"),
+        audio("message.ogg", b"OggS\x00\x02" + b"\x00" * 40, "audio/ogg"),
     ],
-    ids=["html", "html-content-type", "exe"],
+    ids=["html", "html-content-type", "exe", "html-named-mp3", "ogg"],
 )
 def test_non_audio_upload_is_refused(admin_client, media_root, upload):
     response = admin_client.post(reverse("dashboard:callout_new"), {**form_data(), "audio_file": upload})
 
     assert response.status_code == 422
-    assert "The audio file must be an audio file" in response.content.decode()
+    assert "The audio file must be one the phone providers play: MP3, WAV, AIFF" in response.content.decode()
     assert Callout.objects.count() == 0
     assert not (media_root / "callouts").exists()
 
@@ -369,7 +373,7 @@ def test_edit_replaces_and_removes_the_audio_file(
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(
             reverse("dashboard:callout_edit", args=[callout.pk]),
-            {**form_data(), "audio_file": audio("two.wav", b"RIFF", "audio/wav")},
+            {**form_data(), "audio_file": audio("two.wav", wav_bytes(), "audio/wav")},
         )
     callout.refresh_from_db()
     assert callout.audio_file.name.endswith("-two.wav")

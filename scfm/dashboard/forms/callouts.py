@@ -1,6 +1,8 @@
-"""The callout form: call flow, audio (an upload or a URL), delivery settings, settings and metadata rows.
+"""The callout form: call flow, audio (an upload or a URL), languages, delivery settings, settings and
+metadata rows.
 
-The delivery settings (priority, calling window, retry ladders, start and stop times) have widgets of
+The content settings (default language, audio per language, text per language: scfm.callouts.content)
+and the delivery settings (priority, calling window, retry ladders, start and stop times) have widgets of
 their own (scfm.dashboard.forms.delivery); the other settings and the metadata are rows that replace the
 stored ones, as in the reference, though a settings row nobody changed keeps its stored type. The
 services check the call flow and every delivery rule.
@@ -11,7 +13,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from scfm.accounts.models import Account
+from scfm.call_flows.languages import normalize_language
 from scfm.callouts import audio
+from scfm.callouts.content import AUDIO_URLS, CONTENT_KEYS, DEFAULT_LANGUAGE, MESSAGE_TEXT
 from scfm.callouts.delivery import DEFAULT_PRIORITY
 from scfm.callouts.models import Callout
 from scfm.core.calling_windows import is_time_zone
@@ -31,6 +35,65 @@ from scfm.dashboard.keyvalues import dict_to_rows
 EMPTY_ROWS = [("", "")]
 # The callout settings with widgets of their own, in the order of the page.
 DELIVERY_KEYS = ("priority", "calling_window", "retry_policy", "start_at", "stop_at")
+OWN_KEYS = (*CONTENT_KEYS, *DELIVERY_KEYS)
+# Blank rows drawn after the stored ones, to add languages without a script.
+BLANK_LANGUAGE_ROWS = 2
+
+
+class LanguageRowsWidget(forms.Widget):
+    """Read (language, value) rows: the `<name>-language` and `<name>-value` lists the template draws."""
+
+    def value_from_datadict(self, data, files, name):
+        return list(zip(data.getlist(f"{name}-language"), data.getlist(f"{name}-value"), strict=False))
+
+    def value_omitted_from_data(self, data, files, name):
+        return False
+
+
+class LanguageRowsField(forms.Field):
+    """Audio URLs or texts by language, edited as rows; cleaned into {"km": value, …} (blank rows
+    dropped). A row without a language is kept under "" (a text in the default language)."""
+
+    widget = LanguageRowsWidget
+
+    def __init__(self, *, check_value=None, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.check_value = check_value
+
+    def to_python(self, rows):
+        return [(str(language).strip(), str(value).strip()) for language, value in (rows or [])]
+
+    def clean(self, rows) -> dict[str, str]:
+        values: dict[str, str] = {}
+        problems = []
+        for language, value in self.to_python(rows):
+            if not language and not value:
+                continue
+            tag = normalize_language(language) if language else ""
+            if tag is None:
+                problems.append(
+                    _("“%(language)s” is not a language code (km, en, en-US…).") % {"language": language}
+                )
+            elif tag in values:
+                problems.append(_("“%(language)s” is given twice.") % {"language": language or tag})
+            elif not value:
+                problems.append(_("Give the %(language)s row a value.") % {"language": language})
+            else:
+                problems += self.check_value(value) if self.check_value else []
+                values[tag] = value
+        if problems:
+            raise ValidationError(problems)
+        return values
+
+
+def language_rows(value) -> list[tuple[str, str]]:
+    """Rows for a stored {language: value} setting (a plain text is one row without a language)."""
+    if isinstance(value, str):
+        return [("", value)]
+    if isinstance(value, dict):
+        return [(str(language), str(item)) for language, item in value.items()]
+    return []
 
 
 def account_time_zone(account: Account) -> str:
@@ -53,7 +116,11 @@ class CalloutForm(DashboardForm):
     start_at = forms.CharField(required=False)
     stop_at = forms.CharField(required=False)
     schedule_time_zone = forms.CharField(required=False)
-    settings_keys = DELIVERY_KEYS
+    default_language = forms.CharField(required=False)
+    audio_urls = LanguageRowsField(check_value=audio.url_problems)
+    message_text = LanguageRowsField()
+    audio_language = forms.CharField(required=False)
+    settings_keys = OWN_KEYS
 
     def __init__(self, data=None, files=None, *, callout: Callout | None, account: Account):
         self.callout = callout
@@ -67,6 +134,9 @@ class CalloutForm(DashboardForm):
             "start_at": local_datetime_text(stored.get("start_at"), time_zone),
             "stop_at": local_datetime_text(stored.get("stop_at"), time_zone),
             "schedule_time_zone": time_zone,
+            "default_language": str(stored.get(DEFAULT_LANGUAGE) or ""),
+            "audio_urls": language_rows(stored.get(AUDIO_URLS)),
+            "message_text": language_rows(stored.get(MESSAGE_TEXT)),
         }
         if callout is None:
             initial.update(call_flow_logic=account.call_flow_logic, audio_url="")
@@ -79,14 +149,12 @@ class CalloutForm(DashboardForm):
                 metadata=dict_to_rows(callout.metadata),
             )
         super().__init__(data, files, initial=initial)
-        self.fields["settings"] = SettingsRowsField(
-            stored=self._other_settings(stored), own_keys=DELIVERY_KEYS
-        )
+        self.fields["settings"] = SettingsRowsField(stored=self._other_settings(stored), own_keys=OWN_KEYS)
         self.order_fields(["settings", "metadata"])  # listed first, as before the delivery fields
 
     @staticmethod
     def _other_settings(settings: dict) -> dict:
-        return {key: value for key, value in settings.items() if key not in DELIVERY_KEYS}
+        return {key: value for key, value in settings.items() if key not in OWN_KEYS}
 
     def clean_audio_file(self):
         upload = self.cleaned_data["audio_file"]
@@ -100,14 +168,50 @@ class CalloutForm(DashboardForm):
             raise ValidationError(problems)
         return audio_url
 
+    def clean_default_language(self) -> str:
+        text = self.cleaned_data["default_language"].strip()
+        if text and normalize_language(text) is None:
+            raise ValidationError(
+                _("“%(language)s” is not a language code (km, en, en-US…).") % {"language": text}
+            )
+        return text
+
+    def clean_audio_language(self) -> str | None:
+        """The language of the uploaded file: blank is the default language's (`audio_url`)."""
+        text = self.cleaned_data["audio_language"].strip()
+        if text and normalize_language(text) is None:
+            raise ValidationError(
+                _("“%(language)s” is not a language code (km, en, en-US…).") % {"language": text}
+            )
+        return normalize_language(text) if text else None
+
     def clean_remove_audio_file(self) -> bool:
         return self.callout is not None and self.cleaned_data["remove_audio_file"] == "1"
 
     def clean(self):
-        if self.shown("audio_file") and self.shown("audio_url"):
+        typed_url = self.shown("audio_url")
+        if self._uploads_default_audio() and typed_url and typed_url != self.initial["audio_url"]:
+            # The upload fills the audio URL: a new URL typed beside it would be lost.
             self.add_error("audio_url", _("Upload an audio file or give an audio URL, not both."))
+        self._clean_message_text()
         self._clean_schedule()
         return self.cleaned_data
+
+    def _uploads_default_audio(self) -> bool:
+        if not self.shown("audio_file"):
+            return False
+        language = self.cleaned_data.get("audio_language")
+        return language is None or language == normalize_language(self.cleaned_data.get("default_language"))
+
+    def _clean_message_text(self) -> None:
+        """A text without a language is the default language's: alone it is stored as one text."""
+        texts = self.cleaned_data.get("message_text")
+        if texts and "" in texts and len(texts) > 1:
+            default = normalize_language(self.cleaned_data.get("default_language"))
+            if default is None or default in texts:
+                self.add_error("message_text", _("Give each text its language."))
+            else:
+                texts[default] = texts.pop("")
 
     def _clean_schedule(self) -> None:
         """Read the start and stop times in the chosen zone into ISO 8601 times with their offsets."""
@@ -127,10 +231,29 @@ class CalloutForm(DashboardForm):
         """Whether saving uploads a new audio file or removes the stored one."""
         return bool(self.cleaned_data["audio_file"] or self.cleaned_data["remove_audio_file"])
 
+    def content_settings(self) -> dict:
+        """The content settings to write; one nobody changed keeps its stored JSON."""
+        cleaned = self.cleaned_data
+        texts = cleaned["message_text"]
+        edited = {
+            DEFAULT_LANGUAGE: cleaned["default_language"] or None,
+            AUDIO_URLS: cleaned["audio_urls"] or None,
+            MESSAGE_TEXT: texts.get("", None) if list(texts) == [""] else (texts or None),
+        }
+        settings = {}
+        for key, value in edited.items():
+            stored = self.stored_settings.get(key)
+            if key in self.stored_settings and language_rows(stored) == language_rows(value):
+                settings[key] = stored
+            elif value is not None:
+                settings[key] = value
+        return settings
+
     def service_data(self) -> dict:
         """Return what callouts.services.create_callout and update_callout take."""
         cleaned = self.cleaned_data
         settings = dict(cleaned["settings"])
+        settings.update(self.content_settings())
         settings.update(
             keep_unchanged(
                 self.stored_settings,
@@ -150,3 +273,15 @@ class CalloutForm(DashboardForm):
             "metadata": cleaned["metadata"],
             "metadata_merge_mode": "replace",
         }
+
+
+def content_widgets(form: CalloutForm) -> dict:
+    """What the callout form's language widgets show: the posted rows, or the stored ones, and blank
+    rows to add languages."""
+    blank = [("", "")] * BLANK_LANGUAGE_ROWS
+    return {
+        "default_language": form.shown("default_language"),
+        "audio_url_rows": form.shown("audio_urls") + blank,
+        "message_text_rows": form.shown("message_text") + blank,
+        "audio_language": form.shown("audio_language"),
+    }

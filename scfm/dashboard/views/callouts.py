@@ -22,7 +22,7 @@ from scfm.calls.callout_statistics import callout_statistics
 from scfm.calls.callout_summary import callout_summary
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import member_required
-from scfm.dashboard.forms.callouts import EMPTY_ROWS, CalloutForm
+from scfm.dashboard.forms.callouts import EMPTY_ROWS, CalloutForm, content_widgets
 from scfm.dashboard.forms.delivery import PRIORITY_LABELS, delivery_widgets
 from scfm.dashboard.labels import CALL_FLOW_LABELS, EVENT_LABELS, STATUS_LABELS
 from scfm.dashboard.lists import list_page
@@ -116,7 +116,11 @@ def _callout_form(request, callout: Callout | None):
                     services.update_callout(callout=callout, data=form.service_data())
                     message = _("Callout was successfully updated.")
                 if form.replaces_audio_file:
-                    audio.replace_audio_file(callout=callout, upload=form.cleaned_data["audio_file"])
+                    audio.replace_audio_file(
+                        callout=callout,
+                        upload=form.cleaned_data["audio_file"],
+                        language=form.cleaned_data["audio_language"],
+                    )
             messages.success(request, message)
             return redirect("dashboard:callout_detail", pk=callout.pk)
         except ValidationFailed as error:
@@ -129,10 +133,12 @@ def _callout_form(request, callout: Callout | None):
             "values": {name: form.shown(name) for name in ("call_flow_logic", "audio_url")},
             "call_flows": _call_flow_choices(),
             **delivery_widgets(form),
+            **content_widgets(form),
             "settings_rows": form.shown("settings") or EMPTY_ROWS,
             "metadata_rows": form.shown("metadata") or EMPTY_ROWS,
             "errors": form.errors_by_field(),
             "audio_extensions": ",".join(audio.AUDIO_EXTENSIONS),
+            "audio_formats": audio.formats_text(),
             "max_audio_mb": settings.SCFM_MAX_AUDIO_UPLOAD_BYTES / 1024 / 1024,
         },
         status=422 if form.errors else 200,
