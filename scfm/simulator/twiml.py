@@ -122,7 +122,13 @@ class TwimlFollower:
         return None
 
     async def spend_time(self, verb: ElementTree.Element) -> None:
-        """Wait as long as a Play, Say or Pause would take on a real call."""
+        """Wait as long as a Play, Say or Pause would take on a real call, and note what the callee
+        heard on the TwiML request that served it (the ledger shows it: which audio, which text)."""
+        if verb.tag in {"Play", "Say"} and self.call.twiml_requests:
+            heard = {"verb": verb.tag, "text": (verb.text or "").strip()}
+            if verb.get("language"):
+                heard["language"] = verb.get("language", "")
+            self.call.twiml_requests[-1].setdefault("heard", []).append(heard)
         if verb.tag == "Pause":
             await self.sleep(_float(verb.get("length"), default=1.0))
             return
