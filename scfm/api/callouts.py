@@ -33,7 +33,10 @@ class CalloutOutput(serializers.ModelSerializer):
 
 class CalloutInput(serializers.Serializer):
     call_flow_logic = StringField(max_length=255, help_text="The call flow logic run for each call.")
-    audio_url = StringField(required=False, help_text="URL of an audio file played by PlayMessage.")
+    audio_url = StringField(
+        required=False,
+        help_text="URL of an audio file played by PlayMessage, in the `default_language` (see `settings`).",
+    )
     metadata = HashField(required=False)
     metadata_merge_mode = MergeModeField()
     settings = HashField(
@@ -51,6 +54,12 @@ class CalloutInput(serializers.Serializer):
             "`phone_call_retry_delay_seconds`). `start_at` / `stop_at`: ISO 8601 with an offset; dialing "
             "begins at `start_at`, and at `stop_at` no new calls or retries are made. Also "
             "`phone_call_retry_delay_seconds` and `max_phone_calls_for_callout_participation`. "
+            "Languages (PlayMessage and PlayMessageStartRapidproFlow): `default_language` (a BCP 47 tag: "
+            '"km", "en", "en-US"; the language of `audio_url`), `audio_urls` `{"en": "https://…/en.mp3"}` '
+            'and `message_text` `{"km": "…", "lo": "…"}` (or one text in the default language). The '
+            "contact's metadata `language` (else `language_code`) picks the audio, the default language "
+            "otherwise; a language without audio hears its text with `<Say language=…>` (a locale: km → "
+            "km-KH); `default_language` is required with `audio_urls` or texts per language. "
             "Bad values are a 422 under `settings`."
         ),
     )
