@@ -79,8 +79,9 @@ def recording_status_callback_url(current_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{RECORDING_STATUS_CALLBACK_PATH}"
 
 
-def ask(state: str, *prompts: str) -> ivr.Step:
-    return ivr.Step(ivr.gather(*prompts), to=state)
+def ask(state: str, question: str, **answers: str) -> ivr.Step:
+    """Gather the answer to `question` in `state`, keeping the answers given so far on the call."""
+    return ivr.Step(ivr.gather(question), to=state, call_data=answers)
 
 
 def ask_main_menu() -> ivr.Step:
@@ -91,16 +92,16 @@ def ask_language() -> ivr.Step:
     return ask("gathering_language", prompt("select_language"))
 
 
-def ask_province(language: str) -> ivr.Step:
-    return ask("gathering_province", prompt("select_province", language))
+def ask_province(language: str, **answers: str) -> ivr.Step:
+    return ask("gathering_province", prompt("select_province", language), **answers)
 
 
-def ask_district(province: Place, language: str) -> ivr.Step:
-    return ask("gathering_district", prompt(province.code, language))
+def ask_district(province: Place, language: str, **answers: str) -> ivr.Step:
+    return ask("gathering_district", prompt(province.code, language), **answers)
 
 
-def ask_commune(district: Place, language: str) -> ivr.Step:
-    return ask("gathering_commune", prompt(district.code, language))
+def ask_commune(district: Place, language: str, **answers: str) -> ivr.Step:
+    return ask("gathering_commune", prompt(district.code, language), **answers)
 
 
 def answered(call: ivr.Call) -> ivr.Step:
@@ -138,13 +139,11 @@ def gathering_language(call: ivr.Call) -> ivr.Step:
     language = menu_choice(LANGUAGES, call.pressed)
     if language is None:
         return ask_language()
-    return ivr.Step(
-        ivr.gather(prompt("select_province", language)),
-        to="gathering_province",
-        call_data={"language_code": language},
-    )
+    return ask_province(language, language_code=language)
 
 
+# The menus after the language's read the answers kept so far; a call without them (its metadata
+# edited mid-call, never in a normal dialog) starts over from the language menu.
 def chosen_language(call: ivr.Call) -> str | None:
     language = call.metadata.get("language_code")
     return language if language in LANGUAGES else None
@@ -157,12 +156,7 @@ def gathering_province(call: ivr.Call) -> ivr.Step:
     province = gazetteer().province(menu_choice(PROVINCE_MENU, call.pressed))
     if province is None or language not in PROVINCE_LANGUAGES.get(province.code, DEFAULT_PROVINCE_LANGUAGES):
         return ask_province(language)
-    step = ask_district(province, language)
-    return ivr.Step(
-        step.response,
-        to=step.to,
-        call_data={"province_code": province.code, "province_name_en": province.name_en},
-    )
+    return ask_district(province, language, province_code=province.code, province_name_en=province.name_en)
 
 
 def gathering_district(call: ivr.Call) -> ivr.Step:
@@ -173,12 +167,7 @@ def gathering_district(call: ivr.Call) -> ivr.Step:
     district = menu_choice(gazetteer().districts_of(province.code), call.pressed)
     if district is None:
         return ask_district(province, language)
-    step = ask_commune(district, language)
-    return ivr.Step(
-        step.response,
-        to=step.to,
-        call_data={"district_code": district.code, "district_name_en": district.name_en},
-    )
+    return ask_commune(district, language, district_code=district.code, district_name_en=district.name_en)
 
 
 def gathering_commune(call: ivr.Call) -> ivr.Step:

@@ -4,7 +4,7 @@ contact with pumi's addresses."""
 
 import pytest
 
-from scfm.calls.models import PhoneCall
+from scfm.calls.models import PhoneCall, Recording
 from scfm.contacts.models import Contact
 from tests.e2e.test_callout_end_to_end import api_client, wait_until_settled
 
@@ -17,6 +17,9 @@ STRAIGHT = "+85512555001"
 # menu, and from the top in Khmer: Siem Reap (6), its 12th district Varin (1714), Prasat (171401).
 ASTRAY = "+85512555002"
 SILENT = "+85512555003"  # presses nothing: hears the language menu until the simulator stops
+# On the reference's feedback pilot list: hears the main menu first and registers (1) in Pursat (1),
+# Bakan (1), Boeng Bat Kandaol (1). The feedback branch itself: tests/e2e/test_recording_end_to_end.py.
+PILOT = "+85570753999"
 
 
 def test_callers_register_through_the_cambodian_dialog(stack, simulated_account):
@@ -31,10 +34,11 @@ def test_callers_register_through_the_cambodian_dialog(stack, simulated_account)
                 "digits": ["5", "1", "19", "*", "1", "6", "12", "1"],
             },
             SILENT: {"outcome": "answered", "duration": 30, "digits": []},
+            PILOT: {"outcome": "answered", "duration": 40, "digits": ["1", "1", "1", "1", "1"]},
         },
     )
     api = api_client(stack, simulated_account)
-    for number in (STRAIGHT, ASTRAY, SILENT):
+    for number in (STRAIGHT, ASTRAY, SILENT, PILOT):
         contact = {"msisdn": number, "metadata": {"drill": "ews-kh", "commune_ids": ["120101"]}}
         assert api.post("/contacts", json=contact).status_code == 201, number
     callout = api.post("/callouts", json={"call_flow_logic": "CallFlowLogic::EWSRegistration"})
@@ -64,6 +68,7 @@ def test_callers_register_through_the_cambodian_dialog(stack, simulated_account)
     assert contacts[ASTRAY]["commune_ids"] == ["120101", "171401"]
     assert contacts[ASTRAY]["latest_address_en"] == "Prasat Commune, Varin District, Siemreap Province"
     assert contacts[SILENT] == {"drill": "ews-kh", "commune_ids": ["120101"]}
+    assert contacts[PILOT]["commune_ids"] == ["120101", "150101"]
 
     calls = {call.msisdn: call for call in PhoneCall.objects.filter(callout_id=callout_id)}
     assert {number: call.status for number, call in calls.items()} == dict.fromkeys(calls, "completed")
@@ -80,7 +85,10 @@ def test_callers_register_through_the_cambodian_dialog(stack, simulated_account)
     assert calls[ASTRAY].metadata["status"] == "finished"
     assert calls[ASTRAY].metadata["language_code"] == "khm"  # the second pass's language
     assert calls[SILENT].metadata["status"] == "gathering_language"
+    assert calls[PILOT].metadata["commune_code"] == "150101"
+    assert not Recording.objects.filter(phone_call__callout_id=callout_id).exists()
 
     ledger = {entry["to"]: entry for entry in stack.simulator_calls()}
     assert ledger[STRAIGHT]["digits"] == ["1", "2", "4", "4"]
     assert ledger[ASTRAY]["digits"] == ["5", "1", "19", "*", "1", "6", "12", "1"]
+    assert ledger[PILOT]["digits"] == ["1", "1", "1", "1", "1"]
