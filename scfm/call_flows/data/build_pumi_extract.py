@@ -19,8 +19,6 @@ import shutil
 import sys
 from pathlib import Path
 
-import yaml
-
 VERSION = "0.20.2"
 HERE = Path(__file__).resolve().parent
 EXTRACT = HERE / f"pumi_{VERSION}.json"
@@ -29,6 +27,8 @@ LEVELS = ("provinces", "districts", "communes")
 
 
 def read_level(source: Path, level: str) -> dict:
+    import yaml  # only this script reads YAML; SCFM itself reads the JSON extract
+
     with (source / f"{level}.yml").open(encoding="utf-8") as file:
         return yaml.safe_load(file)[level]
 
