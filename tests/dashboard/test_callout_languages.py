@@ -153,3 +153,20 @@ def test_a_fake_mp3_is_refused_naming_the_formats(admin_client, media_root):
     assert "MP3, WAV, AIFF, µ-law (.au), GSM" in response.content.decode()
     assert not Callout.objects.exists()
     assert not (media_root / "callouts").exists()
+
+
+def test_a_refused_form_shows_the_typed_rows_and_two_blank_ones(admin_client):
+    response = admin_client.post(reverse("dashboard:callout_new"), form_data(default_language="Khmer"))
+
+    assert response.status_code == 422
+    assert response.context["message_text_rows"] == [
+        ("km", "ទឹកជំនន់"),
+        ("fr", "Inondation"),
+        ("", ""),
+        ("", ""),
+    ]
+    assert response.context["audio_url_rows"] == [
+        ("en", "https://cdn.example.org/en.mp3"),
+        ("", ""),
+        ("", ""),
+    ]

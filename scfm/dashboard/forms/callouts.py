@@ -279,9 +279,13 @@ def content_widgets(form: CalloutForm) -> dict:
     """What the callout form's language widgets show: the posted rows, or the stored ones, and blank
     rows to add languages."""
     blank = [("", "")] * BLANK_LANGUAGE_ROWS
+
+    def rows(name: str) -> list[tuple[str, str]]:
+        return [row for row in form.shown(name) if any(row)] + blank
+
     return {
         "default_language": form.shown("default_language"),
-        "audio_url_rows": form.shown("audio_urls") + blank,
-        "message_text_rows": form.shown("message_text") + blank,
+        "audio_url_rows": rows("audio_urls"),
+        "message_text_rows": rows("message_text"),
         "audio_language": form.shown("audio_language"),
     }
