@@ -69,15 +69,14 @@ class Gazetteer:
         return self.places.get(code)
 
     def districts_of(self, province_code: object) -> tuple[Place, ...]:
-        return self._children_of(province_code, code_length=2)
+        """The province's districts in code order: the district menu, digit n selecting the n-th."""
+        province = self.province(province_code)
+        return self.children.get(province.code, ()) if province else ()
 
     def communes_of(self, district_code: object) -> tuple[Place, ...]:
-        return self._children_of(district_code, code_length=4)
-
-    def _children_of(self, code: object, *, code_length: int) -> tuple[Place, ...]:
-        if not isinstance(code, str) or len(code) != code_length:
-            return ()
-        return self.children.get(code, ())
+        """The district's communes in code order: the commune menu."""
+        district = self.district(district_code)
+        return self.children.get(district.code, ()) if district else ()
 
 
 @cache
