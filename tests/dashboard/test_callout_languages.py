@@ -170,3 +170,18 @@ def test_a_refused_form_shows_the_typed_rows_and_two_blank_ones(admin_client):
         ("", ""),
         ("", ""),
     ]
+
+
+def test_an_upload_for_a_language_needs_a_default_language(admin_client, media_root):
+    upload = SimpleUploadedFile("flood-en.mp3", mp3_bytes(), content_type="audio/mpeg")
+    data = form_data(default_language="", **{"audio_urls-language": [""], "message_text-language": [""]})
+    data.update({"audio_urls-value": [""], "message_text-value": [""]})
+    response = admin_client.post(
+        reverse("dashboard:callout_new"), {**data, "audio_file": upload, "audio_language": "en"}
+    )
+
+    assert response.status_code == 422
+    assert response.context["errors"]["audio_language"] == [
+        "Set the default language first, or leave this blank."
+    ]
+    assert not Callout.objects.exists()

@@ -193,6 +193,9 @@ class CalloutForm(DashboardForm):
         if self._uploads_default_audio() and typed_url and typed_url != self.initial["audio_url"]:
             # The upload fills the audio URL: a new URL typed beside it would be lost.
             self.add_error("audio_url", _("Upload an audio file or give an audio URL, not both."))
+        if self.cleaned_data.get("audio_language") and not self.shown("default_language").strip():
+            # Audio per language needs a default for the contacts of other languages (services' rule).
+            self.add_error("audio_language", _("Set the default language first, or leave this blank."))
         self._clean_message_text()
         self._clean_schedule()
         return self.cleaned_data
