@@ -23,6 +23,7 @@ RESOURCE_LABELS = {
     "callouts": gettext_lazy("Callouts"),
     "contacts": gettext_lazy("Contacts"),
     "phone_calls": gettext_lazy("Phone calls"),
+    "recordings": gettext_lazy("Recordings"),  # read only: there is no recordings_write
     "remote_phone_call_events": gettext_lazy("Phone call events"),
     "users": gettext_lazy("Users"),
 }
