@@ -7,7 +7,10 @@ validated in scfm.callouts.content):
   `message_text`; the language a contact without a known language hears;
 - `audio_urls`: {"km": "https://…/km.mp3", "en": …}, audio per language (`audio_url` wins for the
   default language: it is the reference's field, and the dashboard's upload fills it);
-- `message_text`: {"km": "…", "en": …} per language, or one text in the default language.
+- `message_text`: {"km": "…", "en": …} per language, or one text in the default language;
+- `say_voices`: {"km": "Azure.km-KH-SreymomNeural", "en": "Polly.Joanna"}, the `<Say voice>` of a
+  language's text (a provider's default voice may not speak it: Twilio's "man" speaks only a few
+  European languages; Somleng names its voices "Basic.Kal", "Polly.…", "Azure.…").
 
 The contact's metadata `language` (else `language_code`, which the Cambodian registration writes as
 ISO 639-3: "khm", "jra"…) picks the language; the callout's default language otherwise. For that
@@ -99,6 +102,7 @@ class Play:
 class Say:
     text: str
     language: str | None  # the `<Say language>` value; None leaves the provider's default
+    voice: str | None = None  # the `<Say voice>` value; None leaves the provider's default
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ class CalloutMessage:
     default_language: str | None = None
     audio_urls: dict[str, str] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
+    voices: dict[str, str] = field(default_factory=dict)
     # The default language's audio (`audio_url`, or the uploaded file) and text when the callout
     # names no default language: they have no language of their own.
     default_audio_url: str | None = None
@@ -120,12 +125,15 @@ class CalloutMessage:
             if key is not None:
                 if key in self.audio_urls:
                     return Play(self.audio_urls[key])
-                return Say(self.texts[key], say_language(key))
+                return Say(self.texts[key], say_language(key), self.voices.get(key))
         if self.default_audio_url:
             return Play(self.default_audio_url)
         if self.default_text:
+            language = self.default_language
             return Say(
-                self.default_text, say_language(self.default_language) if self.default_language else None
+                self.default_text,
+                say_language(language) if language else None,
+                self.voices.get(language) if language else None,
             )
         return None
 
@@ -149,6 +157,7 @@ def callout_message(settings: Any, audio_url: str | None) -> CalloutMessage:
         default_language=default_language,
         audio_urls=audio_urls,
         texts=texts,
+        voices=_per_language(settings.get("say_voices")),
         default_audio_url=default_audio,
         default_text=default_text,
     )

@@ -59,7 +59,7 @@ def build_play_message(phone_call: "PhoneCall", current_url: str, params: object
     if isinstance(utterance, languages.Play):
         response.play(utterance.url)
     elif isinstance(utterance, languages.Say):
-        response.say(utterance.text, language=utterance.language)
+        response.say(utterance.text, language=utterance.language, voice=utterance.voice)
     else:
         response.say(NO_AUDIO_URL_SAY)
     return response

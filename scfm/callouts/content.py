@@ -1,4 +1,4 @@
-"""A callout's content settings: its default language, audio per language and text per language.
+"""A callout's content settings: its default language, audio, text and voice per language.
 
 They live in the free `settings` JSON beside the delivery settings (scfm.callouts.delivery), so the
 reference's contract is unchanged: `audio_url` stays the default language's audio. How a call
@@ -6,6 +6,7 @@ chooses among them is in scfm.call_flows.languages; this module checks what is w
 for a 422 under `settings`).
 """
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,7 +17,10 @@ from scfm.call_flows.languages import normalize_language
 DEFAULT_LANGUAGE = "default_language"
 AUDIO_URLS = "audio_urls"
 MESSAGE_TEXT = "message_text"
-CONTENT_KEYS = (DEFAULT_LANGUAGE, AUDIO_URLS, MESSAGE_TEXT)
+SAY_VOICES = "say_voices"
+CONTENT_KEYS = (DEFAULT_LANGUAGE, AUDIO_URLS, MESSAGE_TEXT, SAY_VOICES)
+# A provider's voice name: "man", "Polly.Joanna", "Google.en-US-Standard-C", "Azure.km-KH-SreymomNeural".
+VOICE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 # Twilio reads at most 4,096 characters in one <Say>.
 MAX_TEXT_LENGTH = 4096
 LANGUAGE_HINT = 'a language tag like "km", "en" or "en-US"'
@@ -35,10 +39,12 @@ def content_settings_errors(settings: Any) -> list[str]:
         errors += _per_language_errors(MESSAGE_TEXT, settings[MESSAGE_TEXT], _text_error, "texts")
     elif isinstance(settings.get(MESSAGE_TEXT), str):
         errors += [f"{MESSAGE_TEXT} {problem}" for problem in _text_error(settings[MESSAGE_TEXT])]
+    if SAY_VOICES in settings:
+        errors += _per_language_errors(SAY_VOICES, settings[SAY_VOICES], voice_problems, "voice names")
     per_language = isinstance(settings.get(AUDIO_URLS), dict) and settings[AUDIO_URLS]
     per_language = per_language or (isinstance(settings.get(MESSAGE_TEXT), dict) and settings[MESSAGE_TEXT])
     if per_language and settings.get(DEFAULT_LANGUAGE) is None:
-        # Without it, a contact whose language the callout does not speak would hear nothing.
+        # It is the language of `audio_url` and of the contacts whose language the callout lacks.
         errors.append(f"{DEFAULT_LANGUAGE} is required with {AUDIO_URLS} or {MESSAGE_TEXT} per language")
     return errors
 
@@ -67,6 +73,13 @@ def _audio_url_error(value: Any) -> list[str]:
         URLValidator(schemes=["http", "https"])(value)
     except ValidationError:
         return ["must be an http:// or https:// address"]
+    return []
+
+
+def voice_problems(value: Any) -> list[str]:
+    """Why `value` cannot be a `<Say voice>` name (an empty list when it can)."""
+    if not isinstance(value, str) or not VOICE_NAME.match(value):
+        return ['must be a voice name like "Polly.Joanna" (letters, digits, ".", "-", "_")']
     return []
 
 

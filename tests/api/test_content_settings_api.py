@@ -12,6 +12,7 @@ GOOD_SETTINGS = {
     "default_language": "km",
     "audio_urls": {"en": "https://cdn.example.org/en.mp3", "lo-LA": "https://cdn.example.org/lo.mp3"},
     "message_text": {"km": "ទឹកជំនន់", "fr": "Inondation"},
+    "say_voices": {"km": "Azure.km-KH-SreymomNeural", "fr": "Polly.Celine"},
 }
 
 
@@ -60,6 +61,10 @@ def test_one_text_in_the_default_language_is_accepted(api):
             "message_text en must be a text that is not blank",
         ),
         ({"message_text": "x" * 4097}, "message_text must be at most 4096 characters"),
+        (
+            {"say_voices": {"km": "Azure km <voice>"}},
+            'say_voices km must be a voice name like "Polly.Joanna" (letters, digits, ".", "-", "_")',
+        ),
         (
             {"audio_urls": {"en": "https://cdn.example.org/en.mp3"}},
             "default_language is required with audio_urls or message_text per language",

@@ -26,6 +26,8 @@ def form_data(**overrides):
         "audio_urls-value": ["https://cdn.example.org/en.mp3", ""],
         "message_text-language": ["km", "fr", ""],
         "message_text-value": ["ទឹកជំនន់", "Inondation", ""],
+        "say_voices-language": ["fr"],
+        "say_voices-value": ["Polly.Celine"],
     }
     data.update(overrides)
     return data
@@ -40,16 +42,25 @@ def test_languages_are_saved_in_the_settings_and_shown_again(admin_client):
         "default_language": "km",
         "audio_urls": {"en": "https://cdn.example.org/en.mp3"},
         "message_text": {"km": "ទឹកជំនន់", "fr": "Inondation"},
+        "say_voices": {"fr": "Polly.Celine"},
     }
     html = admin_client.get(reverse("dashboard:callout_edit", args=[callout.pk])).content.decode()
     assert 'name="default_language" value="km"' in html
     assert 'value="https://cdn.example.org/en.mp3"' in html
     assert ">Inondation</textarea>" in html
+    assert 'name="say_voices-value" value="Polly.Celine"' in html
 
 
 def test_one_text_without_a_language_is_stored_as_one_text(admin_client):
     data = form_data(default_language="", **{"message_text-language": [""], "message_text-value": ["Flood"]})
-    data.update({"audio_urls-language": [""], "audio_urls-value": [""]})
+    data.update(
+        {
+            "audio_urls-language": [""],
+            "audio_urls-value": [""],
+            "say_voices-language": [""],
+            "say_voices-value": [""],
+        }
+    )
     response = admin_client.post(reverse("dashboard:callout_new"), data)
 
     assert response.status_code == 302
@@ -66,6 +77,8 @@ def test_one_text_without_a_language_is_stored_as_one_text(admin_client):
             "The audio URL must be an http:// or https:// address.",
         ),
         ({"message_text-language": ["km", "KM", ""]}, "“KM” is given twice."),
+        ({"say_voices-value": ["Polly Celine!"]}, "must be a voice name like"),
+        ({"audio_urls-language": ["", ""]}, "Give the row of “https://cdn.example.org/en.mp3” its language."),
         # The service's rule, shown under the field it names.
         (
             {"default_language": ""},
@@ -174,8 +187,11 @@ def test_a_refused_form_shows_the_typed_rows_and_two_blank_ones(admin_client):
 
 def test_an_upload_for_a_language_needs_a_default_language(admin_client, media_root):
     upload = SimpleUploadedFile("flood-en.mp3", mp3_bytes(), content_type="audio/mpeg")
-    data = form_data(default_language="", **{"audio_urls-language": [""], "message_text-language": [""]})
-    data.update({"audio_urls-value": [""], "message_text-value": [""]})
+    data = form_data(
+        default_language="",
+        **{"audio_urls-language": [""], "message_text-language": [""], "say_voices-language": [""]},
+    )
+    data.update({"audio_urls-value": [""], "message_text-value": [""], "say_voices-value": [""]})
     response = admin_client.post(
         reverse("dashboard:callout_new"), {**data, "audio_file": upload, "audio_language": "en"}
     )

@@ -68,6 +68,19 @@ def test_a_plain_text_without_language_is_spoken_in_the_provider_default_voice(d
     )
 
 
+def test_a_language_text_is_spoken_with_its_voice(db):
+    settings = {
+        **LANGUAGES,
+        "say_voices": {"lo": "Google.lo-LA-Standard-A", "km": "Azure.km-KH-SreymomNeural"},
+    }
+    assert twiml_for(contact_metadata={"language": "lo"}, settings=settings) == response(
+        '<Say language="lo-LA" voice="Google.lo-LA-Standard-A">ນ້ຳຖ້ວມ</Say>'
+    )
+    assert twiml_for(audio_url=None, settings=settings) == response(
+        '<Say language="km-KH" voice="Azure.km-KH-SreymomNeural">ទឹកជំនន់</Say>'
+    )
+
+
 def test_the_apology_is_left_for_a_callout_with_nothing_to_say(db):
     assert twiml_for(audio_url=None, settings={}) == response(f"<Say>{NO_AUDIO_URL_SAY}</Say>")
 

@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from scfm.accounts.models import Account
 from scfm.call_flows.languages import normalize_language
 from scfm.callouts import audio
-from scfm.callouts.content import AUDIO_URLS, CONTENT_KEYS, DEFAULT_LANGUAGE, MESSAGE_TEXT
+from scfm.callouts.content import (
+    AUDIO_URLS,
+    CONTENT_KEYS,
+    DEFAULT_LANGUAGE,
+    MESSAGE_TEXT,
+    SAY_VOICES,
+    voice_problems,
+)
 from scfm.callouts.delivery import DEFAULT_PRIORITY
 from scfm.callouts.models import Callout
 from scfm.core.calling_windows import is_time_zone
@@ -52,14 +59,16 @@ class LanguageRowsWidget(forms.Widget):
 
 class LanguageRowsField(forms.Field):
     """Audio URLs or texts by language, edited as rows; cleaned into {"km": value, …} (blank rows
-    dropped). A row without a language is kept under "" (a text in the default language)."""
+    dropped). Where `blank_language` allows it, a row without a language is kept under "" (a text in
+    the default language); elsewhere it is refused."""
 
     widget = LanguageRowsWidget
 
-    def __init__(self, *, check_value=None, **kwargs):
+    def __init__(self, *, check_value=None, blank_language=False, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.check_value = check_value
+        self.blank_language = blank_language
 
     def to_python(self, rows):
         return [(str(language).strip(), str(value).strip()) for language, value in (rows or [])]
@@ -71,7 +80,9 @@ class LanguageRowsField(forms.Field):
             if not language and not value:
                 continue
             tag = normalize_language(language) if language else ""
-            if tag is None:
+            if not language and not self.blank_language:
+                problems.append(_("Give the row of “%(value)s” its language.") % {"value": value})
+            elif tag is None:
                 problems.append(
                     _("“%(language)s” is not a language code (km, en, en-US…).") % {"language": language}
                 )
@@ -118,7 +129,8 @@ class CalloutForm(DashboardForm):
     schedule_time_zone = forms.CharField(required=False)
     default_language = forms.CharField(required=False)
     audio_urls = LanguageRowsField(check_value=audio.url_problems)
-    message_text = LanguageRowsField()
+    message_text = LanguageRowsField(blank_language=True)
+    say_voices = LanguageRowsField(check_value=voice_problems)
     audio_language = forms.CharField(required=False)
     settings_keys = OWN_KEYS
 
@@ -137,6 +149,7 @@ class CalloutForm(DashboardForm):
             "default_language": str(stored.get(DEFAULT_LANGUAGE) or ""),
             "audio_urls": language_rows(stored.get(AUDIO_URLS)),
             "message_text": language_rows(stored.get(MESSAGE_TEXT)),
+            "say_voices": language_rows(stored.get(SAY_VOICES)),
         }
         if callout is None:
             initial.update(call_flow_logic=account.call_flow_logic, audio_url="")
@@ -242,6 +255,7 @@ class CalloutForm(DashboardForm):
             DEFAULT_LANGUAGE: cleaned["default_language"] or None,
             AUDIO_URLS: cleaned["audio_urls"] or None,
             MESSAGE_TEXT: texts.get("", None) if list(texts) == [""] else (texts or None),
+            SAY_VOICES: cleaned["say_voices"] or None,
         }
         settings = {}
         for key, value in edited.items():
@@ -290,5 +304,6 @@ def content_widgets(form: CalloutForm) -> dict:
         "default_language": form.shown("default_language"),
         "audio_url_rows": rows("audio_urls"),
         "message_text_rows": rows("message_text"),
+        "say_voice_rows": rows("say_voices"),
         "audio_language": form.shown("audio_language"),
     }
