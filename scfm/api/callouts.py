@@ -59,7 +59,9 @@ class CalloutInput(serializers.Serializer):
             'and `message_text` `{"km": "…", "lo": "…"}` (or one text in the default language). The '
             "contact's metadata `language` (else `language_code`) picks the audio, the default language "
             "otherwise; a language without audio hears its text with `<Say language=…>` (a locale: km → "
-            "km-KH); `default_language` is required with `audio_urls` or texts per language. "
+            'km-KH) and the voice `say_voices` names for it (`{"km": "Azure.km-KH-SreymomNeural"}`; '
+            "the provider's default voice may not speak the language); `default_language` is required "
+            "with `audio_urls` or texts per language. "
             "Bad values are a 422 under `settings`."
         ),
     )
