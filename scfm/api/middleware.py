@@ -28,8 +28,8 @@ class ApiFormatSuffixMiddleware:
         match = _SUFFIX.match(request.path_info)
         if match:
             path, fmt = match.group("path"), match.group("format").lower()
-            if fmt == "mp3" and request.method in ("GET", "HEAD") and _RECORDING_AUDIO.match(path):
-                return self.get_response(request)
+            if fmt == "mp3" and _RECORDING_AUDIO.match(path):
+                return self.get_response(request)  # any method: the route answers 405 to all but GET
             accepted = "xml" if _is_webhook(path, request.method) else "json"
             if fmt != accepted:
                 if accepted == "xml":

@@ -9,6 +9,7 @@ from django.core import signing
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 
@@ -85,6 +86,7 @@ def recording_audio_link(recording: Recording) -> str:
     )
 
 
+@require_safe
 def recording_audio_by_link(request: HttpRequest, pk: int, token: str, name: str) -> HttpResponse:
     """Stream a recording's audio to the holder of a link made by `recording_audio_link`."""
     try:
