@@ -8,7 +8,7 @@ _SUFFIX = re.compile(r"^(?P<path>/(?:api|twilio_webhooks)/.+?)\.(?P<format>[A-Za
 _WEBHOOK_PATHS = ("/api/remote_phone_call_events", "/twilio_webhooks/")
 # A recording's audio is `GET /api/recordings/:id.mp3` (reference HEAD), which redirects to a signed
 # `/api/recording_audio/…/<RecordingSid>.mp3`: both are routed with their suffix.
-_RECORDING_AUDIO = re.compile(r"^/api/(?:recordings/[0-9]+|recording_audio/[0-9]+/[^/]+/[^/]+)$")
+_RECORDING_AUDIO = re.compile(r"^/api/(?:recordings/[^/]+|recording_audio/[^/]+/[^/]+/[^/]+)$")
 
 
 def _is_webhook(path: str, method: str) -> bool:
