@@ -30,6 +30,10 @@ def wav_with_format_tag(tag: int) -> bytes:
         (mp3_bytes(), MP3),
         (mp3_frames(), MP3),
         (mp3_frames(1), MP3),  # one frame is the whole file
+        # MPEG-2.5 Layer III, 16 kbit/s at 8 kHz (telephone quality): 144-byte frames.
+        ((bytes([0xFF, 0xE3, 0x28, 0xC4]) + b"\x00" * 140) * 3, MP3),
+        # MPEG-2 Layer III, 32 kbit/s at 16 kHz: 144-byte frames.
+        ((bytes([0xFF, 0xF3, 0x48, 0xC4]) + b"\x00" * 140) * 3, MP3),
         (id3_tag(300) + b"\x00" * 7 + mp3_frames(2), MP3),  # padding after the tag
         (b"FORM\x00\x00\x00\x20AIFFCOMM" + b"\x00" * 24, AIFF),
         (b"FORM\x00\x00\x00\x20AIFCFVER" + b"\x00" * 24, AIFF),
@@ -43,6 +47,8 @@ def wav_with_format_tag(tag: int) -> bytes:
         "mp3-id3",
         "mp3",
         "mp3-one-frame",
+        "mpeg-2.5-8khz",
+        "mpeg-2-16khz",
         "mp3-padded",
         "aiff",
         "aifc",
