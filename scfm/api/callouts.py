@@ -2,7 +2,7 @@ from django.shortcuts import get_object_or_404
 from rest_framework import serializers
 
 from scfm.api.base import ResourceViewSet
-from scfm.api.fields import HashField, MergeModeField, OneOfField, StringField, TimestampField
+from scfm.api.fields import HashField, IdField, MergeModeField, OneOfField, StringField, TimestampField
 from scfm.api.schema import documented
 from scfm.callouts import services
 from scfm.callouts.models import Callout
@@ -28,11 +28,19 @@ class CalloutOutput(serializers.ModelSerializer):
             "audio_url",
             "settings",
             "created_by_id",
+            "call_flow_id",
         ]
 
 
 class CalloutInput(serializers.Serializer):
-    call_flow_logic = StringField(max_length=255, help_text="The call flow logic run for each call.")
+    call_flow_logic = StringField(
+        max_length=255,
+        help_text="The call flow logic run for each call (`CallFlowLogic::DataFlow`: the `call_flow_id`'s).",
+    )
+    call_flow_id = IdField(
+        help_text="A call flow of the account (`/api/call_flows`) its calls run, in place of a built-in "
+        "`call_flow_logic` (which then reads `CallFlowLogic::DataFlow`); null to stop using it."
+    )
     audio_url = StringField(
         required=False,
         help_text="URL of an audio file played by PlayMessage, in the `default_language` (see `settings`).",

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from scfm.api.access_tokens import AccessTokenViewSet
 from scfm.api.accounts import AccountViewSet, CurrentAccountViewSet
 from scfm.api.batch_operations import BatchOperationEventViewSet, BatchOperationViewSet
+from scfm.api.call_flows import CallFlowViewSet, call_flow_schema
 from scfm.api.callout_participations import CalloutParticipationViewSet
 from scfm.api.callout_statistics import CalloutStatisticsViewSet
 from scfm.api.callouts import CalloutEventViewSet, CalloutViewSet
@@ -100,6 +101,8 @@ urlpatterns = [
     nested("contacts", "contact_id", "remote_phone_call_events", RemotePhoneCallEventViewSet),
     path("api/contact_data", ContactDataViewSet.as_view(CREATE)),
     *resource("callouts", CalloutViewSet),
+    path("api/call_flows/schema", call_flow_schema, name="call_flow_schema"),
+    *resource("call_flows", CallFlowViewSet),
     nested("callouts", "callout_id", "callout_events", CalloutEventViewSet, CREATE),
     nested("callouts", "callout_id", "statistics", CalloutStatisticsViewSet, READ_MEMBER),
     nested("callouts", "callout_id", "callout_participations", CalloutParticipationViewSet, COLLECTION),

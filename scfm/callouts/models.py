@@ -14,6 +14,11 @@ class Callout(TimeStampedModel):
         max_length=32, choices=CalloutStatus.choices, default=CalloutStatus.INITIALIZED, db_index=True
     )
     call_flow_logic = models.CharField(max_length=255)
+    # The account's call flow (call flows as data) its calls run, with `call_flow_logic`
+    # CallFlowLogic::DataFlow; None for the built-in logics.
+    call_flow = models.ForeignKey(
+        "CallFlow", null=True, blank=True, on_delete=models.PROTECT, related_name="callouts"
+    )
     metadata = models.JSONField(default=dict)
     audio_url = models.CharField(max_length=2048, null=True, blank=True)
     audio_file = models.FileField(upload_to="callouts/audio/", null=True, blank=True)
@@ -30,6 +35,43 @@ class Callout(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Callout {self.pk}"
+
+
+class CallFlow(TimeStampedModel):
+    """An account's call flow written in the call flow language (scfm.call_flows.flow_schema).
+
+    Never edited in place: each update adds a version, and a call keeps the version it started
+    with (pinned in its metadata by scfm.calls.dialogs), so an edit cannot change a call midway.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="call_flows")
+    name = models.CharField(max_length=255)
+    version = models.PositiveIntegerField(default=1)  # the number of the latest version
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = AccountScopedQuerySet.as_manager()
+
+    class Meta:
+        db_table = "call_flows"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CallFlowVersion(models.Model):
+    call_flow = models.ForeignKey(CallFlow, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    document = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "call_flow_versions"
+        constraints = [
+            models.UniqueConstraint(fields=["call_flow", "number"], name="call_flow_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_flow_id} v{self.number}"
 
 
 class BatchOperation(TimeStampedModel):

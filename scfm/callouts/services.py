@@ -7,8 +7,10 @@ from django.utils import timezone
 
 from scfm.accounts.models import Account, User
 from scfm.accounts.settings import MAX_PHONE_CALLS_PER_PARTICIPATION
+from scfm.call_flows import data_flow
 from scfm.call_flows.registry import is_registered
 from scfm.callouts import audio
+from scfm.callouts.call_flows import assign_callout_flow
 from scfm.callouts.content import content_settings_errors
 from scfm.callouts.delivery import callout_settings_errors
 from scfm.callouts.models import Callout, CalloutParticipation
@@ -24,7 +26,7 @@ from scfm.core.validation import Errors, blank_to_none
 def _validate_call_flow_logic(value: str | None, errors: Errors) -> None:
     if not value:
         errors.add("call_flow_logic", "can't be blank")
-    elif not is_registered(value):
+    elif not is_registered(value) and value != data_flow.NAME:
         errors.add("call_flow_logic", "is not included in the list")
 
 
@@ -33,6 +35,9 @@ def _assign_callout_fields(callout: Callout, data: dict[str, Any], errors: Error
     assigned = [field for field in ("call_flow_logic", "audio_url", "metadata", "settings") if field in data]
     if "call_flow_logic" in data:
         callout.call_flow_logic = blank_to_none(data["call_flow_logic"])
+    if "call_flow_id" in data or "call_flow_logic" in data:
+        assign_callout_flow(callout, data, errors)
+        assigned = list(dict.fromkeys([*assigned, "call_flow_logic", "call_flow"]))
     if "audio_url" in data:
         callout.audio_url = blank_to_none(data["audio_url"])
     if "metadata" in data:

@@ -28,6 +28,7 @@ def test_create_callout(api):
         "audio_url",
         "settings",
         "created_by_id",
+        "call_flow_id",
     ]
     assert data["status"] == "initialized"
     assert data["settings"] == {"external_service_1": {"foo": "bar"}}
