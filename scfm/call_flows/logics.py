@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from twilio.twiml.voice_response import VoiceResponse
 
-from scfm.call_flows import ews_cambodia, ews_laos, ivr, languages, mama_info
+from scfm.call_flows import data_flow, ews_cambodia, ews_laos, ivr, languages, mama_info
 
 if TYPE_CHECKING:
     from scfm.callouts.models import Callout
@@ -72,7 +72,12 @@ TWIML_BUILDERS: dict[str, TwimlBuilder] = {
     PLAY_MESSAGE_START_RAPIDPRO_FLOW: build_play_message,
 }
 # IVR dialogs: one step per TwiML request, state in the call's metadata (scfm.call_flows.ivr).
-IVR_FLOWS: dict[str, ivr.Flow] = {ews_laos.NAME: ews_laos.step, mama_info.NAME: mama_info.step}
+# A data flow (call flows as data) runs the document the step runner pins on the call.
+IVR_FLOWS: dict[str, ivr.Flow] = {
+    ews_laos.NAME: ews_laos.step,
+    mama_info.NAME: mama_info.step,
+    data_flow.NAME: data_flow.run,
+}
 # IVR dialogs whose menu depends on the number called (the Cambodian feedback pilot's allow-list).
 IVR_FLOWS_BY_NUMBER: dict[str, Callable[[str], ivr.Flow]] = {ews_cambodia.NAME: ews_cambodia.flow_for}
 

@@ -10,7 +10,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from scfm.call_flows import ivr
+from scfm.call_flows import data_flow, ivr
+from scfm.callouts.call_flows import version_for_call
 from scfm.calls.models import PhoneCall
 from scfm.core.metadata import deep_merge
 
@@ -27,11 +28,21 @@ def run_step(phone_call_id: int, flow: ivr.Flow, *, digits: Any, current_url: st
         phone_call = (
             PhoneCall.objects.select_for_update()
             .select_related("contact")
-            .only("metadata", "contact", "contact__metadata")
+            .only("metadata", "call_flow_logic", "callout", "contact", "contact__metadata")
             .get(pk=phone_call_id)
         )
         contact = phone_call.contact
         metadata = _as_dict(phone_call.metadata)
+        flow_document = None
+        if phone_call.call_flow_logic == data_flow.NAME:
+            # The call keeps the version it started with: pinned at its first step.
+            version = version_for_call(
+                call_flow_id=_callout_flow_id(phone_call),
+                pinned_version_id=metadata.get("call_flow_version_id"),
+            )
+            if version is not None:
+                metadata["call_flow_version_id"] = version.pk
+                flow_document = version.document
         call = ivr.Call(
             status=str(metadata.get("status") or ivr.INITIAL_STATUS),
             digits=digits,
@@ -39,6 +50,7 @@ def run_step(phone_call_id: int, flow: ivr.Flow, *, digits: Any, current_url: st
             contact_metadata=_as_dict(contact.metadata),
             current_url=current_url,
             now=timezone.now(),
+            flow_document=flow_document,
         )
         step = flow(call)
         if step is None:
@@ -52,6 +64,11 @@ def run_step(phone_call_id: int, flow: ivr.Flow, *, digits: Any, current_url: st
             contact.metadata = contact_metadata
             contact.save(update_fields=["metadata", "updated_at"])
         return step.response
+
+
+def _callout_flow_id(phone_call: PhoneCall) -> int | None:
+    callout = phone_call.callout
+    return callout.call_flow_id if callout is not None else None
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
