@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from scfm.dashboard.views import (
     access_tokens,
     account,
+    call_flows,
     callouts,
     contacts,
     events,
@@ -22,6 +23,7 @@ urlpatterns = [
     path("dashboard", RedirectView.as_view(pattern_name="dashboard:callouts"), name="home"),
     *language.urlpatterns,
     *callouts.urlpatterns,
+    *call_flows.urlpatterns,
     *populations.urlpatterns,
     *contacts.urlpatterns,
     *participations.urlpatterns,
