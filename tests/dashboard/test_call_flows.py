@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from scfm.callouts import call_flows
-from scfm.callouts.models import CallFlow
+from scfm.callouts.models import CallFlow, Callout
 from scfm.contacts.models import Contact
 from tests import factories
 
@@ -112,3 +112,16 @@ def test_another_accounts_flow_is_not_found(member_client, other_account):
     foreign = call_flows.create_call_flow(account=other_account, data={"name": "Foreign", "document": MENU})
     assert member_client.get(reverse("dashboard:call_flow_detail", args=[foreign.pk])).status_code == 404
     assert member_client.get(reverse("dashboard:call_flow_try", args=[foreign.pk])).status_code == 404
+
+
+def test_a_callout_runs_a_call_flow_chosen_in_its_form(member_client, account, call_flow):
+    page = member_client.get(reverse("dashboard:callout_new")).content.decode()
+    assert f'value="call_flow:{call_flow.pk}"' in page
+    response = member_client.post(
+        reverse("dashboard:callout_new"), {"call_flow_logic": f"call_flow:{call_flow.pk}"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    callout = Callout.objects.get(account=account)
+    assert (callout.call_flow_logic, callout.call_flow_id) == ("CallFlowLogic::DataFlow", call_flow.pk)
+    edit = member_client.get(reverse("dashboard:callout_edit", args=[callout.pk])).content.decode()
+    assert f'value="call_flow:{call_flow.pk}" checked' in edit

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from scfm.accounts.models import Account
+from scfm.call_flows import data_flow
 from scfm.call_flows.languages import normalize_language
 from scfm.callouts import audio
 from scfm.callouts.content import (
@@ -113,6 +114,22 @@ def account_time_zone(account: Account) -> str:
     return name if is_time_zone(name) else "UTC"
 
 
+# The value of a call flow of the account among the form's call flow choices.
+DATA_FLOW_CHOICE = "call_flow:{}"
+
+
+def call_flow_data(choice: str | None) -> dict:
+    """The services' fields for the chosen call flow: a built-in logic, or an account's flow."""
+    prefix = DATA_FLOW_CHOICE.format("")
+    if choice and choice.startswith(prefix):
+        flow_id = choice.removeprefix(prefix)
+        return {
+            "call_flow_logic": data_flow.NAME,
+            "call_flow_id": int(flow_id) if flow_id.isdigit() else None,
+        }
+    return {"call_flow_logic": choice}
+
+
 class CalloutForm(DashboardForm):
     # Declared in the order the page lists their problems.
     settings = KeyValueField()
@@ -156,7 +173,9 @@ class CalloutForm(DashboardForm):
             initial.update(settings=EMPTY_ROWS, metadata=EMPTY_ROWS)
         else:
             initial.update(
-                call_flow_logic=callout.call_flow_logic,
+                call_flow_logic=DATA_FLOW_CHOICE.format(callout.call_flow_id)
+                if callout.call_flow_id is not None
+                else callout.call_flow_logic,
                 audio_url=callout.audio_url or "",
                 settings=dict_to_rows(self._other_settings(stored)),
                 metadata=dict_to_rows(callout.metadata),
@@ -284,7 +303,7 @@ class CalloutForm(DashboardForm):
             )
         )
         return {
-            "call_flow_logic": cleaned["call_flow_logic"],
+            **call_flow_data(cleaned["call_flow_logic"]),
             "audio_url": cleaned["audio_url"],
             "settings": settings,
             "metadata": cleaned["metadata"],

@@ -15,14 +15,14 @@ from django.views.decorators.http import require_GET, require_POST
 from scfm.call_flows.registry import CALL_FLOW_LOGICS
 from scfm.callouts import audio, services
 from scfm.callouts.delivery import policy_for
-from scfm.callouts.models import Callout, CalloutParticipation
+from scfm.callouts.models import CallFlow, Callout, CalloutParticipation
 from scfm.callouts.states import CALLOUT_TRANSITIONS, CalloutStatus, available_events
 from scfm.calls import callout_results as results
 from scfm.calls.callout_statistics import callout_statistics
 from scfm.calls.callout_summary import callout_summary
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import member_required
-from scfm.dashboard.forms.callouts import EMPTY_ROWS, CalloutForm, content_widgets
+from scfm.dashboard.forms.callouts import DATA_FLOW_CHOICE, EMPTY_ROWS, CalloutForm, content_widgets
 from scfm.dashboard.forms.delivery import PRIORITY_LABELS, delivery_widgets
 from scfm.dashboard.labels import CALL_FLOW_LABELS, EVENT_LABELS, STATUS_LABELS
 from scfm.dashboard.lists import list_page
@@ -41,6 +41,12 @@ def _count_of(queryset) -> Coalesce:
 
 def _call_flow_choices():
     return [(name, CALL_FLOW_LABELS.get(name, label)) for name, label in CALL_FLOW_LOGICS.items()]
+
+
+def _form_call_flow_choices(account):
+    """The built-in logics, then the account's call flows (call flows as data)."""
+    own = CallFlow.objects.for_account(account).order_by("name", "id").values_list("pk", "name")
+    return _call_flow_choices() + [(DATA_FLOW_CHOICE.format(pk), name) for pk, name in own]
 
 
 @member_required
@@ -131,7 +137,7 @@ def _callout_form(request, callout: Callout | None):
         {
             "callout": callout,
             "values": {name: form.shown(name) for name in ("call_flow_logic", "audio_url")},
-            "call_flows": _call_flow_choices(),
+            "call_flows": _form_call_flow_choices(request.user.account),
             **delivery_widgets(form),
             **content_widgets(form),
             "settings_rows": form.shown("settings") or EMPTY_ROWS,
