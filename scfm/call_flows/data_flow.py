@@ -20,6 +20,7 @@ from typing import Any
 from twilio.twiml.voice_response import VoiceResponse
 
 from scfm.call_flows import ivr
+from scfm.call_flows.ews_cambodia import recording_status_callback_url
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +94,9 @@ class _Run:
                 options = {
                     k: step[k] for k in ("max_length", "timeout", "finish_on_key", "play_beep") if k in step
                 }
-                self.response.record(**options)
+                # Reported to SCFM's recording webhook, which keeps the recording (reference §9.6).
+                callback = recording_status_callback_url(self.call.current_url)
+                self.response.record(recording_status_callback=callback, **options)
                 return self.finish(to=WAITING, at=step["id"])
             elif kind == "redirect":
                 self.response.redirect(self.call.current_url)

@@ -171,7 +171,10 @@ def test_record_waits_then_goes_on():
             ],
         }
     )
-    assert walk.press() == twiml('<Record maxLength="30" playBeep="true" />')
+    callback = "https://scfm.example/twilio_webhooks/recording_status_callbacks"
+    assert walk.press() == twiml(
+        f'<Record maxLength="30" playBeep="true" recordingStatusCallback="{callback}" />'
+    )
     assert walk.press() == twiml("<Say>Thanks</Say>")
 
 

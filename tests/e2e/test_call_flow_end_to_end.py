@@ -3,7 +3,7 @@ answers, presses digits at each Gather (its rules) and the flow writes the conta
 
 import pytest
 
-from scfm.calls.models import PhoneCall
+from scfm.calls.models import PhoneCall, Recording
 from scfm.contacts.models import Contact
 from tests.e2e.test_callout_end_to_end import api_client, wait_until_settled
 
@@ -37,7 +37,8 @@ DOCUMENT = {
             "next": "registered",
             "save_digits_as": "age",
         },
-        {"id": "registered", "type": "append_metadata", "key": "drills", "value": "flow", "next": "goodbye"},
+        {"id": "registered", "type": "append_metadata", "key": "drills", "value": "flow", "next": "feedback"},
+        {"id": "feedback", "type": "record", "max_length": 3, "next": "goodbye"},
         {"id": "goodbye", "type": "say", "text": "Goodbye", "next": "end"},
         {"id": "end", "type": "hangup"},
     ],
@@ -84,3 +85,10 @@ def test_a_call_flow_made_through_the_api_runs_on_a_callout(stack, simulated_acc
     calls = {call.msisdn: call for call in PhoneCall.objects.filter(callout_id=callout_id)}
     assert {call.status for call in calls.values()} == {"completed"}
     assert {call.metadata["status"] for call in calls.values()} == {"finished"}
+    # The two who registered left feedback: the simulator's recordings reached the recording webhook.
+    recorded = set(
+        Recording.objects.filter(phone_call__callout_id=callout_id).values_list(
+            "phone_call__msisdn", flat=True
+        )
+    )
+    assert recorded == {KHMER, ENGLISH}
