@@ -41,6 +41,7 @@ CALL_FLOW_LABELS = {
     "CallFlowLogic::PlayMessage": _("Play Message"),
     "CallFlowLogic::PlayMessageStartRapidproFlow": _("Play Message and Start RapidPro Flow"),
     "CallFlowLogic::EWSLaosRegistration": _("Laos Early Warning System Registration"),
+    "CallFlowLogic::EWSRegistration": _("Cambodian Early Warning System Registration"),
     "CallFlowLogic::MamaInfoRegistration": _("Mama Info Registration"),
 }
 

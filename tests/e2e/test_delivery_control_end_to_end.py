@@ -263,7 +263,7 @@ def test_max_concurrent_calls_is_never_exceeded(stack, simulated_account):
 
 def test_the_eta_holds_on_a_2000_call_callout(stack, simulated_account):
     stack.configure_simulator(seed=17, time_scale=0, mix={"answered": 1})
-    simulated_account.settings["phone_call_queue_limit"] = 3000  # 50 a second: 40 s for 2,000
+    simulated_account.settings["phone_call_queue_limit"] = 2400  # 40 a second: 50 s for 2,000
     simulated_account.save()
     api = api_client(stack, simulated_account)
     add_contacts(simulated_account, "eta", 2000, prefix="+8559780")
