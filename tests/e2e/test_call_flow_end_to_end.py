@@ -5,7 +5,7 @@ import pytest
 
 from scfm.calls.models import PhoneCall, Recording
 from scfm.contacts.models import Contact
-from tests.e2e.test_callout_end_to_end import api_client, wait_until_settled
+from tests.e2e.test_callout_end_to_end import api_client, populate_and_start, wait_until_settled
 
 pytestmark = pytest.mark.e2e
 
@@ -66,15 +66,7 @@ def test_a_call_flow_made_through_the_api_runs_on_a_callout(stack, simulated_acc
     assert callout.status_code == 201, callout.text
     assert callout.json()["call_flow_logic"] == "CallFlowLogic::DataFlow"
     callout_id = callout.json()["id"]
-    population = api.post(
-        f"/callouts/{callout_id}/batch_operations",
-        json={
-            "type": "BatchOperation::CalloutPopulation",
-            "parameters": {"contact_filter_params": {"metadata": {"drill": "flow"}}},
-        },
-    ).json()
-    api.post(f"/batch_operations/{population['id']}/batch_operation_events", json={"event": "queue"})
-    assert api.post(f"/callouts/{callout_id}/callout_events", json={"event": "start"}).status_code == 201
+    populate_and_start(api, callout_id, {"drill": "flow"})
 
     wait_until_settled(callout_id, seconds=90)
 

@@ -33,6 +33,18 @@ def api_client(stack, account) -> httpx.Client:
     )
 
 
+def populate_and_start(api: httpx.Client, callout_id: int, metadata: dict | None = None) -> None:
+    """Populate the callout with the contacts whose metadata matches `metadata` (all of them when
+    None), through the API, and start it."""
+    parameters = {"contact_filter_params": {"metadata": metadata}} if metadata is not None else {}
+    population = api.post(
+        f"/callouts/{callout_id}/batch_operations",
+        json={"type": "BatchOperation::CalloutPopulation", "parameters": parameters},
+    ).json()
+    api.post(f"/batch_operations/{population['id']}/batch_operation_events", json={"event": "queue"})
+    assert api.post(f"/callouts/{callout_id}/callout_events", json={"event": "start"}).status_code == 201
+
+
 def wait_until_settled(callout_id: int, *, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -6,7 +6,7 @@ import pytest
 
 from scfm.calls.models import PhoneCall, Recording
 from scfm.contacts.models import Contact
-from tests.e2e.test_callout_end_to_end import api_client, wait_until_settled
+from tests.e2e.test_callout_end_to_end import api_client, populate_and_start, wait_until_settled
 
 pytestmark = pytest.mark.e2e
 
@@ -44,15 +44,7 @@ def test_callers_register_through_the_cambodian_dialog(stack, simulated_account)
     callout = api.post("/callouts", json={"call_flow_logic": "CallFlowLogic::EWSRegistration"})
     assert callout.status_code == 201, callout.text
     callout_id = callout.json()["id"]
-    population = api.post(
-        f"/callouts/{callout_id}/batch_operations",
-        json={
-            "type": "BatchOperation::CalloutPopulation",
-            "parameters": {"contact_filter_params": {"metadata": {"drill": "ews-kh"}}},
-        },
-    ).json()
-    api.post(f"/batch_operations/{population['id']}/batch_operation_events", json={"event": "queue"})
-    assert api.post(f"/callouts/{callout_id}/callout_events", json={"event": "start"}).status_code == 201
+    populate_and_start(api, callout_id, {"drill": "ews-kh"})
 
     wait_until_settled(callout_id, seconds=90)
 

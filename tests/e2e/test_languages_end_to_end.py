@@ -3,7 +3,7 @@ spoken with <Say language>, as the simulator's ledger records what each call hea
 
 import pytest
 
-from tests.e2e.test_callout_end_to_end import api_client, wait_until_settled
+from tests.e2e.test_callout_end_to_end import api_client, populate_and_start, wait_until_settled
 
 pytestmark = pytest.mark.e2e
 
@@ -38,15 +38,7 @@ def test_each_contact_hears_the_callout_in_their_language(stack, simulated_accou
     )
     assert callout.status_code == 201, callout.text
     callout_id = callout.json()["id"]
-    population = api.post(
-        f"/callouts/{callout_id}/batch_operations",
-        json={
-            "type": "BatchOperation::CalloutPopulation",
-            "parameters": {"contact_filter_params": {"metadata": {"drill": "languages"}}},
-        },
-    ).json()
-    api.post(f"/batch_operations/{population['id']}/batch_operation_events", json={"event": "queue"})
-    assert api.post(f"/callouts/{callout_id}/callout_events", json={"event": "start"}).status_code == 201
+    populate_and_start(api, callout_id, {"drill": "languages"})
 
     wait_until_settled(callout_id, seconds=60)
 

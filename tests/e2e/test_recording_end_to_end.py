@@ -10,7 +10,7 @@ import pytest
 from scfm.calls.models import PhoneCall, Recording
 from tests import factories
 from tests.dashboard.conftest import signed_in
-from tests.e2e.test_callout_end_to_end import api_client, wait_until_settled
+from tests.e2e.test_callout_end_to_end import api_client, populate_and_start, wait_until_settled
 
 pytestmark = pytest.mark.e2e
 
@@ -40,12 +40,7 @@ def test_a_caller_leaves_feedback_and_the_recording_plays_back(stack, simulated_
     callout_id = api.post("/callouts", json={"call_flow_logic": "CallFlowLogic::EWSRegistration"}).json()[
         "id"
     ]
-    population = api.post(
-        f"/callouts/{callout_id}/batch_operations",
-        json={"type": "BatchOperation::CalloutPopulation", "parameters": {}},
-    ).json()
-    api.post(f"/batch_operations/{population['id']}/batch_operation_events", json={"event": "queue"})
-    assert api.post(f"/callouts/{callout_id}/callout_events", json={"event": "start"}).status_code == 201
+    populate_and_start(api, callout_id)
 
     wait_until_settled(callout_id, seconds=60)
     recording = wait_for_audio(seconds=30)
