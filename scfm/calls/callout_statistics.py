@@ -21,6 +21,7 @@ from scfm.callouts.models import Callout, CalloutParticipation
 from scfm.callouts.services import max_phone_calls
 from scfm.callouts.states import CalloutStatus
 from scfm.calls import eta
+from scfm.calls.callout_summary import remaining_participations
 from scfm.calls.models import PhoneCall
 from scfm.calls.retries import retry_delay_seconds
 from scfm.calls.states import (
@@ -103,11 +104,7 @@ def callout_statistics(callout: Callout, *, now: datetime | None = None) -> Call
     recent = Q(remotely_queued_at__gt=now - RATE_SPAN, remotely_queued_at__lte=now)
     calls = PhoneCall.objects.filter(callout_id=callout.pk).aggregate(
         **{status.value: Count("id", filter=Q(status=status)) for status in PhoneCallStatus},
-        remaining=Count(
-            "callout_participation_id",
-            distinct=True,
-            filter=Q(status__in=ACTIVE_STATUSES) | Q(retry_at__isnull=False),
-        ),
+        remaining=remaining_participations(),
         waiting=Count("id", filter=Q(status=INITIAL_STATUS, window_opens_at__gt=now)),
         per_minute=Count("id", filter=recent),
         first_recent_hand_over=Min("remotely_queued_at", filter=recent),

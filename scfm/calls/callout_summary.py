@@ -77,6 +77,17 @@ class CalloutSummary:
         ]
 
 
+def remaining_participations() -> Count:
+    """Count, over a callout's phone calls, the participations still to be called: with a call
+    waiting or under way, or a retry pending (the summary and `participations_remaining` of
+    GET /api/callouts/:id/statistics)."""
+    return Count(
+        "callout_participation_id",
+        distinct=True,
+        filter=Q(status__in=ACTIVE_STATUSES) | Q(retry_at__isnull=False),
+    )
+
+
 def callout_summary(callout: Callout) -> CalloutSummary:
     """Count the callout's participants and its call attempts by status."""
     limit = max_phone_calls(callout.account, callout)
@@ -87,15 +98,9 @@ def callout_summary(callout: Callout) -> CalloutSummary:
     calls = PhoneCall.objects.filter(callout_id=callout.pk).aggregate(
         total=Count("id"),
         **{status: Count("id", filter=Q(status=status)) for status in SUMMARY_CALL_STATUSES},
-        # A participant is still to be called while it has a call waiting or under way, or a retry
-        # pending — as GET /api/callouts/:id/statistics counts `participations_remaining`. Counting
-        # unanswered participants with attempts left would keep those a retry ladder, a terminal
-        # refusal or stop_at has finished "to be called" forever.
-        remaining=Count(
-            "callout_participation_id",
-            distinct=True,
-            filter=Q(status__in=ACTIVE_STATUSES) | Q(retry_at__isnull=False),
-        ),
+        # Counting unanswered participants with attempts left instead would keep those a retry
+        # ladder, a terminal refusal or stop_at has finished "to be called" forever.
+        remaining=remaining_participations(),
     )
     # Calls under way are few (the dial pace bounds them), so this join stays cheap.
     on_last_call = (
