@@ -12,6 +12,7 @@ goes out only when the window is open in every one of them (`opening`).
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
@@ -134,15 +135,20 @@ def _parse_days(value: object) -> frozenset[int]:
     return frozenset(days)
 
 
-_ZONE_NAMES: frozenset[str] | None = None
+@cache
+def time_zone_names() -> tuple[str, ...]:
+    """Every IANA time zone name this machine knows, sorted (read once: it walks the tz database)."""
+    return tuple(sorted(set(available_timezones()) | {"UTC"}))
+
+
+@cache
+def _zone_name_set() -> frozenset[str]:
+    return frozenset(time_zone_names())
 
 
 def is_time_zone(name: object) -> bool:
     """Return whether `name` is an IANA time zone name this machine knows."""
-    global _ZONE_NAMES
-    if _ZONE_NAMES is None:
-        _ZONE_NAMES = frozenset(available_timezones()) | {"UTC"}
-    return isinstance(name, str) and name in _ZONE_NAMES
+    return isinstance(name, str) and name in _zone_name_set()
 
 
 def zone(name: str) -> tzinfo:

@@ -13,9 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from typing import Any
-from zoneinfo import available_timezones
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -28,7 +26,7 @@ from scfm.callouts.delivery import (
     RETRY_OUTCOMES,
     parse_datetime_with_offset,
 )
-from scfm.core.calling_windows import DAYS, InvalidWindow, is_time_zone, parse_window, zone
+from scfm.core.calling_windows import DAYS, InvalidWindow, is_time_zone, parse_window, time_zone_names, zone
 from scfm.dashboard.forms.base import DashboardForm
 from scfm.dashboard.labels import STATUS_LABELS
 
@@ -66,12 +64,6 @@ _DELAY_SEPARATOR = re.compile(r"\s*[,;]\s*|\s+(?=-?\d)")
 _TIME_WITH_ZERO_SECONDS = re.compile(r"(\d\d:\d\d):00(?:\.0+)?")
 # datetime-local as browsers send it: minutes, or seconds when the value had them.
 _LOCAL_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?")
-
-
-@cache
-def time_zone_names() -> list[str]:
-    """Every IANA time zone name this machine knows, sorted (for the pages' datalist)."""
-    return sorted(set(available_timezones()) | {"UTC"})
 
 
 def priority_choices(current: str) -> list[tuple[str, str]]:

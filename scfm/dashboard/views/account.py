@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy
 from scfm.accounts import services
 from scfm.accounts.models import Account, PlatformProvider
 from scfm.accounts.settings import MAX_PHONE_CALLS_PER_PARTICIPATION, setting
+from scfm.core.calling_windows import time_zone_names
 from scfm.core.errors import ValidationFailed
 from scfm.dashboard.access import admin_required
 from scfm.dashboard.forms.account import SECRET_FIELDS, SETTING_FIELDS, AccountSettingsForm, masked
-from scfm.dashboard.forms.delivery import time_zone_names, window_widget
+from scfm.dashboard.forms.delivery import window_widget
 from scfm.dashboard.labels import CALL_FLOW_LABELS
 
 FIELD_LABELS = {
